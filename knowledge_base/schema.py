@@ -1,0 +1,103 @@
+"""Typed schema of a knowledge-base procedure entry, validated at load."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ChannelKind = Literal["in_person", "online", "post"]
+CHANNEL_LABELS: dict[str, str] = {
+    "in_person": "Nộp trực tiếp",
+    "online": "Nộp trực tuyến",
+    "post": "Qua dịch vụ bưu chính",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChannelTerms(_Strict):
+    """Processing time and fee for one submission channel (they differ per channel)."""
+
+    channel: ChannelKind
+    time_text: str | None = None  # the official wording, e.g. "3 Ngày làm việc"
+    time_days: float | None = None  # parsed amount; None when unknown
+    time_unit: Literal["working_days", "days", "hours", "months"] | None = None
+    fee_text: str | None = None  # the official wording
+    fee_amount: int | None = None  # đồng; 0 when free; None when unknown
+    description: str | None = None
+
+
+class Document(_Strict):
+    name: str
+    form: str | None = None  # name or number of the template, e.g. "Tờ khai CT01"
+    copies: str | None = None  # e.g. "1 bản chính", "1 bản sao"
+    group: str | None = None  # e.g. "Giấy tờ phải nộp", "Giấy tờ phải xuất trình"
+
+
+class LegalBasis(_Strict):
+    title: str
+    number: str | None = None
+
+
+class Online(_Strict):
+    available: bool
+    level: Literal["full", "partial"] | None = None  # toàn trình / một phần
+    url: str | None = None
+
+
+class Source(_Strict):
+    code: str
+    decision: str | None = None
+    url: str | None = None
+    checked: dt.date
+
+
+class Procedure(_Strict):
+    code: str = Field(pattern=r"^\d\.\d{6}$")
+    name: str = Field(min_length=3)
+    level: list[str] = Field(min_length=1)  # "Cấp xã", "Cấp tỉnh", "Cấp bộ", "Cơ quan khác"
+    field: str | None = None
+    agency: str | None = None  # who decides / handles it
+    where: str | None = None  # where to submit, in current (two-level) units
+    who: str | None = None  # who may request it
+    channels: list[ChannelTerms] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    legal_basis: list[LegalBasis] = Field(default_factory=list)
+    result: str | None = None
+    online: Online | None = None
+    aliases: list[str] = Field(default_factory=list)
+    curated: bool = False
+    source: Source
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_distinct(cls, value: list[str]) -> list[str]:
+        seen = {a.casefold() for a in value}
+        if len(seen) != len(value):
+            raise ValueError("aliases must be distinct")
+        return value
+
+    def channel(self, kind: ChannelKind) -> ChannelTerms | None:
+        return next((c for c in self.channels if c.channel == kind), None)
+
+
+class Office(_Strict):
+    """The centre's own contact information (office.yml)."""
+
+    name: str
+    short_name: str
+    address: str
+    hours: list[str] = Field(min_length=1)
+    hotline: str
+    email: str | None = None
+    website: str | None = None
+    zalo: str | None = None
+    telegram: str | None = None
+    portal_url: str = "https://dichvucong.gov.vn"
+    map_url: str | None = None

@@ -1,0 +1,91 @@
+"""The one text normalisation, used on training data and on every incoming message.
+
+Citizens type with and without tone marks, with old or new tone placement, with
+chat abbreviations and stretched letters. The NLU model and the procedure resolver
+both see the *folded* form: NFC, lower case, tone marks and ``đ`` removed,
+abbreviations expanded, punctuation dropped, receipt codes kept whole. Folding
+makes "làm giấy khai sinh" and "lam giay khai sinh" the same input, which is
+more robust than hoping both spellings were in the training data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from nlu.receipt_codes import iter_codes
+
+# Chat abbreviations (already folded) and their expansion (folded).
+ABBREVIATIONS: dict[str, str] = {
+    "ko": "khong", "k": "khong", "kh": "khong", "khg": "khong", "hok": "khong",
+    "hong": "khong", "kg": "khong", "hem": "khong", "khum": "khong", "0k": "khong",
+    "dc": "duoc", "dk": "dang ky", "dki": "dang ky", "dky": "dang ky",
+    "j": "gi", "ji": "gi", "gj": "gi",
+    "bn": "bao nhieu", "bnh": "bao nhieu", "bnhieu": "bao nhieu", "bao nhiu": "bao nhieu",
+    "ntn": "nhu the nao", "ntnao": "nhu the nao",
+    "hs": "ho so", "hso": "ho so",
+    "cccd": "can cuoc", "cmnd": "chung minh nhan dan", "cmt": "chung minh nhan dan",
+    "gplx": "giay phep lai xe", "blx": "bang lai xe",
+    "mn": "moi nguoi", "mng": "moi nguoi", "mk": "minh", "e": "em",
+    "r": "roi", "vs": "voi", "trc": "truoc", "ng": "nguoi", "ngta": "nguoi ta",
+    "z": "vay", "zay": "vay", "v": "vay", "vay a": "vay a",
+    "sdt": "so dien thoai", "dt": "dien thoai", "dthoai": "dien thoai",
+    "tthc": "thu tuc hanh chinh", "dvc": "dich vu cong", "dvcqg": "dich vu cong quoc gia",
+    "ubnd": "uy ban nhan dan", "hk": "ho khau", "kd": "kinh doanh", "dkkd": "dang ky kinh doanh",
+    "hkd": "ho kinh doanh", "lltp": "ly lich tu phap", "gcn": "giay chung nhan",
+    "qsdd": "quyen su dung dat", "bhyt": "bao hiem y te", "bhxh": "bao hiem xa hoi",
+    "kq": "ket qua", "bg": "bao gio", "bh": "bao gio", "ms": "moi", "ck": "chong", "vk": "vo",
+    "tks": "cam on", "thks": "cam on", "thanks": "cam on", "thank": "cam on", "camon": "cam on",
+    "oki": "ok", "oke": "ok", "okie": "ok", "okela": "ok", "uk": "u", "uh": "u",
+    "sn": "sinh", "gks": "giay khai sinh", "tn": "thanh nien", "nsnn": "ngan sach nha nuoc",
+    "nvqs": "nghia vu quan su", "xnc": "xuat nhap canh", "dkx": "dang ky xe",
+}
+
+# Old-style tone placement on the glides oa/oe/uy at the end of a syllable is kept
+# as canonical ("hòa", "thủy"); the new style ("hoà", "thuỷ") is rewritten to it.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_NEW_STYLE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![^\W\d_])")
+_PUNCT = re.compile(r"[^\w\s]|_")
+_REPEAT = re.compile(r"([a-z])\1{2,}")
+_PLACEHOLDER = "qqcodeqq"  # survives folding and punctuation removal
+
+
+def canonical_tones(text: str) -> str:
+    """NFC text with one tone-mark placement (old style: "hòa", "thủy")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _NEW_STYLE.sub(r"\1\3\2", decomposed))
+
+
+def fold(text: str) -> str:
+    """Lower case without tone marks or other diacritics; ``đ`` becomes ``d``."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+
+
+def _expand(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for tok in tokens:
+        out.extend(ABBREVIATIONS.get(tok, tok).split())
+    return out
+
+
+@lru_cache(maxsize=65536)
+def normalize(text: str) -> str:
+    """The folded, tokenised form the NLU model and the resolver both see."""
+    codes: list[str] = []
+    pieces: list[str] = []
+    last = 0
+    for m, code in iter_codes(text):
+        pieces.append(text[last : m.start()])
+        pieces.append(f" {_PLACEHOLDER}{len(codes)} ")
+        codes.append(code.lower())
+        last = m.end()
+    pieces.append(text[last:])
+    text = fold(canonical_tones("".join(pieces)))
+    text = _REPEAT.sub(r"\1", _PUNCT.sub(" ", text))
+    tokens = _expand(text.split())
+    for i, tok in enumerate(tokens):
+        if tok.startswith(_PLACEHOLDER) and tok[len(_PLACEHOLDER) :].isdigit():
+            tokens[i] = codes[int(tok[len(_PLACEHOLDER) :])]
+    return " ".join(tokens)
