@@ -66,6 +66,9 @@ def fold(text: str) -> str:
 def _expand(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for tok in tokens:
+        # Abbreviations first: "cccd" must not lose its repeated letters.
+        if tok not in ABBREVIATIONS:
+            tok = _REPEAT.sub(r"\1", tok)
         out.extend(ABBREVIATIONS.get(tok, tok).split())
     return out
 
@@ -83,7 +86,7 @@ def normalize(text: str) -> str:
         last = m.end()
     pieces.append(text[last:])
     text = fold(canonical_tones("".join(pieces)))
-    text = _REPEAT.sub(r"\1", _PUNCT.sub(" ", text))
+    text = _PUNCT.sub(" ", text)
     tokens = _expand(text.split())
     for i, tok in enumerate(tokens):
         if tok.startswith(_PLACEHOLDER) and tok[len(_PLACEHOLDER) :].isdigit():

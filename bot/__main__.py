@@ -1,0 +1,123 @@
+"""Command line: `python -m bot run|eval|bench|db`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ROOT, load_settings
+
+DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.yml"
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+async def _chat(urls: list[str], token: str | None) -> None:
+    from bot.app import build_services
+    from bot.channels.console import run_console
+
+    services = build_services(load_settings(), urls, token)
+    try:
+        await run_console(services.dialogue)
+    finally:
+        await services.aclose()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import nlu_endpoint
+
+    settings = load_settings()
+    if args.no_nlu:
+        asyncio.run(_chat([], None))
+        return 0
+    with nlu_endpoint(settings) as (urls, token):
+        asyncio.run(_chat(urls, token))
+    return 0
+
+
+async def _eval(path: Path, urls: list[str], token: str | None) -> dict[str, object]:
+    from rich.console import Console
+
+    from bot.app import build_services
+    from bot.evaluate import load_cases, metrics, report, run_eval
+
+    services = build_services(load_settings(), urls, token, migrate=False)
+    try:
+        cases = load_cases(path)
+        results = await run_eval(services.understander, cases)
+    finally:
+        await services.aclose()
+    m = metrics(cases, results)
+    report(cases, results, m, Console(stderr=False, width=160))
+    return m
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.app import nlu_endpoint
+    from bot.evaluate import print_result
+
+    settings = load_settings()
+    if args.no_nlu:
+        print_result(asyncio.run(_eval(args.file, [], None)))
+        return 0
+    with nlu_endpoint(settings) as (urls, token):
+        m = asyncio.run(_eval(args.file, urls, token))
+    print_result(m)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.storage.db import upgrade
+
+    upgrade(load_settings().database_url, args.revision)
+    return 0
+
+
+def cmd_train(_: argparse.Namespace) -> int:
+    from nlu.server import ensure_model
+
+    print(ensure_model())
+    return 0
+
+
+def cmd_bench(_: argparse.Namespace) -> int:
+    from bot.bench import main as bench_main
+
+    bench_main()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Public-service assistant")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run the assistant (terminal chat when no channel token is set)")
+    p.add_argument("--no-nlu", action="store_true", help="do not start the NLU server (degraded mode)")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("eval", help="evaluate understanding on a FORMAT.md set")
+    p.add_argument("file", nargs="?", type=Path, default=DEFAULT_EVAL)
+    p.add_argument("--no-nlu", action="store_true")
+    p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("db", help="apply database migrations")
+    p.add_argument("revision", nargs="?", default="heads")
+    p.set_defaults(func=cmd_db)
+    p = sub.add_parser("bench", help="latency and throughput of the core with the real NLU server")
+    p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("train", help="train the NLU model if its data or config changed")
+    p.set_defaults(func=cmd_train)
+    args = parser.parse_args(argv)
+    _logging(args.verbose)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

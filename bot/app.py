@@ -1,0 +1,89 @@
+"""Composition root: builds every service from the settings, in one place."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.core.conversations import ConversationStore
+from bot.core.dialogue import Dialogue
+from bot.core.flows import Flow
+from bot.core.understanding import Understander
+from bot.storage import db
+from knowledge_base.loader import load_office, load_procedures
+from knowledge_base.resolver import Resolver
+from knowledge_base.schema import Office, Procedure
+from nlu.client import NluClient
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    procedures: dict[str, Procedure]
+    office: Office
+    resolver: Resolver
+    nlu: NluClient | None
+    understander: Understander
+    dialogue: Dialogue
+
+    async def aclose(self) -> None:
+        if self.nlu is not None:
+            await self.nlu.aclose()
+        await self.engine.dispose()
+
+
+def load_knowledge(settings: Settings) -> dict[str, Procedure]:
+    """Curated entries, over the imported national catalogue when it is shipped."""
+    kb = settings.knowledge_base
+    curated = load_procedures(settings.path(kb.procedures_dir))
+    national_file = settings.path(kb.national_file)
+    if not national_file.exists():
+        return curated
+    from knowledge_base.importer import load_national, merge
+
+    return merge(curated, load_national(national_file))
+
+
+def build_services(
+    settings: Settings,
+    nlu_urls: list[str] | None = None,
+    nlu_token: str | None = None,
+    *,
+    procedures: dict[str, Procedure] | None = None,
+    resolver: Resolver | None = None,
+    migrate: bool = True,
+) -> Services:
+    """Everything the channels need. ``nlu_urls`` None or empty: degraded mode only."""
+    if migrate:
+        db.upgrade(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    sessions = db.session_factory(engine)
+    procedures = procedures if procedures is not None else load_knowledge(settings)
+    office = load_office(settings.path(settings.knowledge_base.office_file))
+    resolver = resolver or Resolver(procedures)
+    nlu = NluClient(nlu_urls, nlu_token, settings.nlu.timeout_s) if nlu_urls else None
+    understander = Understander(nlu, resolver, settings.nlu.intent_threshold, settings.dialogue.max_text_chars)
+    flows: list[Flow] = []  # dossier lookup, surveys, feedback: added by their packages
+    dialogue = Dialogue(
+        understander, procedures, office, ConversationStore(sessions), settings.centre.serves_levels, flows
+    )
+    return Services(settings, engine, sessions, procedures, office, resolver, nlu, understander, dialogue)
+
+
+@contextlib.contextmanager
+def nlu_endpoint(settings: Settings) -> Iterator[tuple[list[str], str | None]]:
+    """Configured NLU replicas, or a Rasa server of our own started on loopback (and stopped after)."""
+    token = settings.nlu_token.get_secret_value() if settings.nlu_token else None
+    if settings.nlu.urls:
+        yield settings.nlu.urls, token
+        return
+    from nlu.server import running_server
+
+    with running_server(port=settings.nlu.port or None) as server:
+        yield [server.url], server.token

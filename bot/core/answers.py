@@ -1,0 +1,166 @@
+"""Knowledge-base answers in short, polite Vietnamese: one function per aspect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.messages import Button, Reply
+from knowledge_base.schema import CHANNEL_LABELS, ChannelTerms, Office, Procedure
+
+# Aspect intents offered as buttons after an answer (≤ 5: Zalo's limit).
+ASPECT_BUTTONS: tuple[tuple[str, str], ...] = (
+    ("ask_documents", "Giấy tờ cần chuẩn bị"),
+    ("ask_fee", "Lệ phí"),
+    ("ask_processing_time", "Thời gian giải quyết"),
+    ("ask_where", "Nộp ở đâu"),
+    ("ask_steps", "Các bước thực hiện"),
+)
+MAX_LIST = 12
+
+
+def _source(p: Procedure) -> str:
+    url = p.source.url or (p.online.url if p.online else None) or "https://dichvucong.gov.vn"
+    return f"Xem chi tiết: {url}"
+
+
+def _aspect_buttons(p: Procedure, exclude: str) -> tuple[Button, ...]:
+    return tuple(Button(label, f"a:{intent}:{p.code}") for intent, label in ASPECT_BUTTONS if intent != exclude)
+
+
+def _channel_line(c: ChannelTerms, what: str) -> str | None:
+    label = CHANNEL_LABELS[c.channel]
+    if what == "fee":
+        if c.fee_amount == 0:
+            return f"• {label}: miễn phí"
+        if c.fee_amount is not None:
+            return f"• {label}: {c.fee_amount:,} đồng".replace(",", ".")
+        return f"• {label}: {c.fee_text}" if c.fee_text else None
+    return f"• {label}: {c.time_text}" if c.time_text else None
+
+
+def _bullets(items: list[str], limit: int = MAX_LIST) -> str:
+    lines = [f"• {item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"• … và {len(items) - limit} mục khác (xem trang chi tiết)")
+    return "\n".join(lines)
+
+
+def documents(p: Procedure) -> str:
+    if not p.documents:
+        return f"Dạ, trang thủ tục chưa công bố thành phần hồ sơ của «{p.name}»."
+    items = []
+    for d in p.documents:
+        extra = ", ".join(x for x in (d.form and f"mẫu {d.form}", d.copies) if x)
+        items.append(f"{d.name}{f' ({extra})' if extra else ''}")
+    return f"Dạ, hồ sơ «{p.name}» gồm:\n{_bullets(items)}"
+
+
+def fee(p: Procedure) -> str:
+    lines = [line for c in p.channels if (line := _channel_line(c, "fee"))]
+    if not lines:
+        return f"Dạ, trang thủ tục chưa công bố lệ phí của «{p.name}»; Anh/Chị vui lòng hỏi tại bộ phận một cửa."
+    return f"Dạ, lệ phí «{p.name}»:\n" + "\n".join(lines)
+
+
+def processing_time(p: Procedure) -> str:
+    lines = [line for c in p.channels if (line := _channel_line(c, "time"))]
+    if not lines:
+        return f"Dạ, trang thủ tục chưa công bố thời hạn giải quyết của «{p.name}»."
+    return f"Dạ, thời hạn giải quyết «{p.name}»:\n" + "\n".join(lines)
+
+
+def where(p: Procedure) -> str:
+    parts = [f"Dạ, «{p.name}»:"]
+    if p.where:
+        parts.append(f"• Nơi nộp: {p.where}")
+    if p.agency:
+        parts.append(f"• Cơ quan giải quyết: {p.agency}")
+    if p.online and p.online.available:
+        parts.append(f"• Có thể nộp trực tuyến: {p.online.url or 'https://dichvucong.gov.vn'}")
+    return "\n".join(parts)
+
+
+def steps(p: Procedure) -> str:
+    if not p.steps:
+        return f"Dạ, trang thủ tục chưa công bố trình tự thực hiện «{p.name}»."
+    numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(p.steps[:MAX_LIST], 1))
+    return f"Dạ, các bước thực hiện «{p.name}»:\n{numbered}"
+
+
+def online(p: Procedure) -> str:
+    if p.online and p.online.available:
+        level = {"full": " (toàn trình: nộp và nhận kết quả trực tuyến)", "partial": " (một phần)"}
+        return (
+            f"Dạ, «{p.name}» có thể nộp trực tuyến{level.get(p.online.level or '', '')} trên "
+            f"Cổng Dịch vụ công quốc gia hoặc ứng dụng VNeID: {p.online.url or 'https://dichvucong.gov.vn'}"
+        )
+    return f"Dạ, hiện «{p.name}» chưa nộp trực tuyến được; Anh/Chị nộp trực tiếp hoặc qua bưu chính."
+
+
+def conditions(p: Procedure) -> str:
+    if not p.conditions:
+        return f"Dạ, «{p.name}» không có yêu cầu, điều kiện riêng ngoài hồ sơ theo quy định."
+    return f"Dạ, điều kiện thực hiện «{p.name}»:\n{_bullets(p.conditions)}"
+
+
+def forms(p: Procedure) -> str:
+    with_form = [d for d in p.documents if d.form]
+    if not with_form:
+        return f"Dạ, «{p.name}» không có mẫu đơn, tờ khai riêng được công bố."
+    items = [f"{d.form}: {d.name}" for d in with_form]
+    return f"Dạ, mẫu đơn, tờ khai của «{p.name}»:\n{_bullets(items)}\nMẫu có tại bộ phận một cửa và trang chi tiết."
+
+
+def overview(p: Procedure) -> str:
+    lines = [f"Dạ, «{p.name}»"]
+    if p.where:
+        lines.append(f"• Nơi nộp: {p.where}")
+    times = [t for c in p.channels if (t := _channel_line(c, "time"))]
+    fees = [f for c in p.channels if (f := _channel_line(c, "fee"))]
+    if times:
+        lines.append("• Thời hạn: " + times[0].split(": ", 1)[1])
+    if fees:
+        lines.append("• Lệ phí: " + fees[0].split(": ", 1)[1])
+    lines.append(f"• Hồ sơ gồm {len(p.documents)} loại giấy tờ." if p.documents else "")
+    lines.append("Anh/Chị muốn xem thêm phần nào ạ?")
+    return "\n".join(line for line in lines if line)
+
+
+RENDERERS: dict[str, Callable[[Procedure], str]] = {
+    "ask_overview": overview,
+    "ask_documents": documents,
+    "ask_fee": fee,
+    "ask_processing_time": processing_time,
+    "ask_where": where,
+    "ask_steps": steps,
+    "ask_online": online,
+    "ask_conditions": conditions,
+    "ask_forms": forms,
+}
+
+
+def out_of_area(p: Procedure, serves: list[str]) -> str | None:
+    """A note when this centre does not receive the procedure (e.g. ministry level)."""
+    if any(level in serves for level in p.level):
+        return None
+    agency = p.agency or "cơ quan có thẩm quyền"
+    link = (p.online.url if p.online else None) or p.source.url or "https://dichvucong.gov.vn"
+    return f"Lưu ý: thủ tục này ({', '.join(p.level)}) do {agency} giải quyết, không nộp tại Trung tâm; nộp trực tuyến tại {link}."
+
+
+def answer(intent: str, p: Procedure, serves: list[str]) -> Reply:
+    body = RENDERERS[intent](p)
+    note = out_of_area(p, serves)
+    text = "\n\n".join(x for x in (body, note, _source(p)) if x)
+    return Reply(text, _aspect_buttons(p, exclude=intent))
+
+
+def office_info(o: Office) -> str:
+    lines = [f"Dạ, {o.name}", f"• Địa chỉ: {o.address}", "• Giờ làm việc:"]
+    lines += [f"   {h}" for h in o.hours]
+    lines.append(f"• Đường dây nóng: {o.hotline}")
+    if o.email:
+        lines.append(f"• Email: {o.email}")
+    if o.website:
+        lines.append(f"• Trang thông tin: {o.website}")
+    return "\n".join(lines)

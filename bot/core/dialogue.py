@@ -1,0 +1,230 @@
+"""The dialogue: one incoming message in, replies out. Channel-agnostic."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from bot.core import answers
+from bot.core.conversations import ConversationStore
+from bot.core.flows import Flow, Turn
+from bot.core.messages import Button, Incoming, Reply
+from bot.core.understanding import PROCEDURE_INTENTS, Understander, Understanding
+from bot.storage.models import Conversation
+from knowledge_base.resolver import Candidate
+from knowledge_base.schema import Office, Procedure
+
+log = logging.getLogger(__name__)
+
+MENU: tuple[Button, ...] = (
+    Button("Hỏi về thủ tục", "m:procedures"),
+    Button("Tra cứu hồ sơ", "m:check_dossier_status"),
+    Button("Đánh giá sự hài lòng", "m:rate_service"),
+    Button("Giờ làm việc, địa chỉ", "m:ask_office_info"),
+    Button("Gặp cán bộ", "m:ask_human"),
+)
+DEGRADED_NOTE = "(Hệ thống đang chạy chế độ dự phòng, câu trả lời có thể chưa thật chính xác.)\n"
+POPULAR = ("1.001193", "1.000894", "1.004222", "1.014061", "1.013978")
+
+
+class Dialogue:
+    """Answers citizens from the knowledge base, keeping per-chat state in the database."""
+
+    def __init__(
+        self,
+        understander: Understander,
+        procedures: dict[str, Procedure],
+        office: Office,
+        store: ConversationStore,
+        serves_levels: list[str],
+        flows: list[Flow] | None = None,
+    ) -> None:
+        self._flows = list(flows or [])
+        self._understander = understander
+        self._procedures = procedures
+        self._office = office
+        self._store = store
+        self._serves = serves_levels
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Replies to one message; state changes are committed before returning."""
+        text = (msg.text or "").strip()
+        understanding = None
+        if msg.payload is None and text and not text.isdigit():
+            understanding = await self._understander.understand(text)
+        async with self._store.open(msg.channel, msg.user_id) as (session, conv):
+            if msg.payload is None and text.isdigit() and (chosen := self._typed_choice(conv, int(text))):
+                msg = replace(msg, payload=chosen)
+            turn = Turn(session, conv, msg, text, understanding)
+            replies = await self._with_flows(turn) or self._respond(conv, msg, text, understanding)
+            if understanding is not None and not understanding.nlu_used and replies:
+                replies[0] = Reply(DEGRADED_NOTE + replies[0].text, replies[0].buttons)
+            offered = [[b.label, b.payload] for r in replies for b in r.buttons]
+            pending = dict(conv.pending or {})
+            pending["buttons"] = offered
+            conv.pending = pending
+        return replies
+
+    async def _with_flows(self, turn: Turn) -> list[Reply] | None:
+        """Give the message to the active flow, or to the flow that owns its intent or button."""
+        active = turn.flow_state.get("name")
+        for flow in self._flows:
+            if flow.name == active and (replies := await flow.resume(turn)) is not None:
+                return replies
+        payload = turn.msg.payload or ""
+        u = turn.understanding
+        for flow in self._flows:
+            if payload.startswith(f"{flow.name}:") and (replies := await flow.resume(turn)) is not None:
+                return replies
+            if (payload.startswith("m:") and payload[2:] in flow.intents) or (
+                u is not None and u.intent in flow.intents and (u.sure or u.dossier_codes)
+            ):
+                return await flow.start(turn)
+        return None
+
+    # -- routing -------------------------------------------------------------------------------------
+
+    def _respond(self, conv: Conversation, msg: Incoming, text: str, u: Understanding | None) -> list[Reply]:
+        payload = msg.payload
+        if payload is None and text.isdigit():
+            return [Reply("Dạ, Anh/Chị vui lòng chọn một số trong danh sách hoặc gõ câu hỏi ạ.", MENU)]
+        if payload is not None:
+            return self._on_payload(conv, payload)
+        if u is None or not u.normalized:
+            return [Reply("Dạ, Anh/Chị vui lòng gõ câu hỏi bằng chữ, ví dụ: «làm giấy khai sinh cần gì».", MENU)]
+        return self._on_understanding(conv, u)
+
+    def _typed_choice(self, conv: Conversation, number: int) -> str | None:
+        offered: list[list[str]] = (conv.pending or {}).get("buttons") or []
+        return offered[number - 1][1] if 1 <= number <= len(offered) else None
+
+    def _on_payload(self, conv: Conversation, payload: str) -> list[Reply]:
+        kind, _, rest = payload.partition(":")
+        if kind == "a":  # an aspect of a procedure: a:<intent>:<code>
+            intent, _, code = rest.partition(":")
+            if intent in PROCEDURE_INTENTS and code in self._procedures:
+                return [self._answer(conv, intent, code)]
+        elif kind == "p":  # a procedure chosen for the pending question
+            intent = (conv.pending or {}).get("intent") or "ask_overview"
+            if rest in self._procedures:
+                return [self._answer(conv, intent, rest)]
+        elif kind == "m":
+            return self._on_intent(conv, rest)
+        return [Reply("Dạ, lựa chọn này đã cũ. Anh/Chị vui lòng chọn lại ạ.", MENU)]
+
+    def _on_understanding(self, conv: Conversation, u: Understanding) -> list[Reply]:
+        pending_intent = (conv.pending or {}).get("intent")
+        intent = u.intent
+        if intent not in PROCEDURE_INTENTS and pending_intent and u.procedure:
+            intent = pending_intent  # the citizen answered "which procedure?" with its name
+        if intent in PROCEDURE_INTENTS and (u.sure or u.procedure):
+            return self._procedure_question(conv, intent, u)
+        if not u.sure and intent not in {"check_dossier_status"}:
+            return [self._not_understood()]
+        return self._on_intent(conv, intent)
+
+    # -- procedures ----------------------------------------------------------------------------------
+
+    def _procedure_question(self, conv: Conversation, intent: str, u: Understanding) -> list[Reply]:
+        res = u.resolution
+        if res.kind == "confident":
+            return [self._answer(conv, intent, res.candidates[0].code)]
+        if res.kind == "ambiguous":
+            conv.pending = {"intent": intent}
+            return [Reply("Dạ, Anh/Chị hỏi về thủ tục nào ạ?", self._choices(res.candidates))]
+        if u.mention:  # a procedure was named but is not in the knowledge base
+            return [self._unknown_procedure(res.candidates)]
+        if conv.last_procedure in self._procedures:  # a follow-up: keep the procedure
+            return [self._answer(conv, intent, conv.last_procedure)]
+        conv.pending = {"intent": intent}
+        popular = [self._candidate(c) for c in POPULAR if c in self._procedures]
+        return [Reply(
+            "Dạ, Anh/Chị cho em biết tên thủ tục ạ (ví dụ: «đăng ký khai sinh», «làm căn cước»), "
+            "hoặc chọn một thủ tục thường gặp:",
+            self._choices(popular),
+        )]
+
+    def _answer(self, conv: Conversation, intent: str, code: str) -> Reply:
+        conv.last_procedure = code
+        conv.pending = None
+        return answers.answer(intent, self._procedures[code], self._serves)
+
+    def _candidate(self, code: str) -> Candidate:
+        return Candidate(code=code, name=self._procedures[code].name, score=1.0)
+
+    @staticmethod
+    def _choices(candidates: tuple[Candidate, ...] | list[Candidate]) -> tuple[Button, ...]:
+        return tuple(Button(_short(c.name), f"p:{c.code}") for c in list(candidates)[:5])
+
+    def _unknown_procedure(self, nearest: tuple[Candidate, ...]) -> Reply:
+        text = (
+            "Dạ, em chưa có thông tin về thủ tục này. "
+            f"Anh/Chị vui lòng gọi đường dây nóng {self._office.hotline} để được hướng dẫn"
+        )
+        if nearest:
+            return Reply(text + ", hoặc xem các thủ tục gần giống dưới đây ạ.", self._choices(nearest))
+        return Reply(text + " ạ.", MENU)
+
+    # -- everything else -----------------------------------------------------------------------------
+
+    def _on_intent(self, conv: Conversation, intent: str) -> list[Reply]:
+        o = self._office
+        conv.pending = None
+        simple: dict[str, Reply] = {
+            "greet": Reply(
+                f"Dạ, em chào Anh/Chị! Em là trợ lý ảo của {o.name}. Em có thể hướng dẫn thủ tục hành chính "
+                "(giấy tờ, lệ phí, thời gian, nơi nộp), tra cứu hồ sơ và ghi nhận đánh giá của Anh/Chị.",
+                MENU,
+            ),
+            "help": Reply(
+                "Dạ, em có thể giúp Anh/Chị:\n• Hỏi thủ tục: giấy tờ cần chuẩn bị, lệ phí, thời gian, nơi nộp, "
+                "các bước, nộp trực tuyến\n• Tra cứu tình trạng hồ sơ\n• Đánh giá sự hài lòng, góp ý\n"
+                "Anh/Chị cứ gõ câu hỏi, ví dụ: «đăng ký kết hôn cần giấy tờ gì».",
+                MENU,
+            ),
+            "thank": Reply("Dạ, không có gì ạ. Anh/Chị cần hỏi thêm gì cứ nhắn cho em nhé!"),
+            "goodbye": Reply("Dạ, em chào Anh/Chị. Chúc Anh/Chị một ngày tốt lành!"),
+            "ask_human": Reply(
+                f"Dạ, Anh/Chị vui lòng gọi đường dây nóng {o.hotline} để gặp cán bộ trong giờ làm việc:\n"
+                + "\n".join(f"• {h}" for h in o.hours)
+            ),
+            "ask_office_info": Reply(answers.office_info(o)),
+            "out_of_scope": Reply(
+                "Dạ, em chỉ hỗ trợ được các câu hỏi về thủ tục hành chính, hồ sơ và dịch vụ của Trung tâm ạ. "
+                "Anh/Chị cần hỏi gì về thủ tục không ạ?",
+                MENU,
+            ),
+            "check_dossier_status": Reply(
+                "Dạ, tính năng tra cứu hồ sơ qua tin nhắn sắp có. Hiện Anh/Chị tra cứu trên "
+                f"{o.portal_url} hoặc gọi {o.hotline} ạ."
+            ),
+            "rate_service": Reply(
+                f"Dạ, tính năng đánh giá qua tin nhắn sắp có. Hiện Anh/Chị đánh giá trên {o.portal_url} "
+                "bằng mã hồ sơ ạ. Cảm ơn Anh/Chị đã quan tâm!"
+            ),
+            "give_feedback": Reply(
+                "Dạ, tính năng gửi phản ánh, kiến nghị qua tin nhắn sắp có. Hiện Anh/Chị vui lòng gọi "
+                f"{o.hotline} hoặc gửi trên {o.portal_url} ạ."
+            ),
+        }
+        if intent == "procedures":
+            conv.pending = {"intent": "ask_overview"}
+            popular = [self._candidate(c) for c in POPULAR if c in self._procedures]
+            return [Reply("Dạ, Anh/Chị gõ tên thủ tục cần hỏi, hoặc chọn một thủ tục thường gặp:",
+                          self._choices(popular))]
+        if intent in PROCEDURE_INTENTS:
+            return [self._not_understood()]
+        return [simple.get(intent) or self._not_understood()]
+
+    def _not_understood(self) -> Reply:
+        return Reply(
+            "Dạ, em chưa hiểu rõ câu hỏi. Anh/Chị có thể hỏi lại ngắn gọn (ví dụ: «lệ phí làm hộ chiếu») "
+            f"hoặc chọn mục dưới đây. Cần gặp cán bộ, Anh/Chị gọi {self._office.hotline} ạ.",
+            MENU,
+        )
+
+
+def _short(name: str, limit: int = 60) -> str:
+    name = name.removeprefix("Thủ tục ").strip()
+    name = name[:1].upper() + name[1:]
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+

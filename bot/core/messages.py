@@ -1,0 +1,30 @@
+"""Channel-neutral messages: what adapters give the core and what it gives back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a citizen, whatever the platform."""
+
+    channel: str  # "console", "telegram", "zalo", ...
+    user_id: str
+    text: str = ""
+    payload: str | None = None  # set when a button was pressed
+    event_id: str | None = None  # the platform's unique id, for idempotency
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str  # ≤ 64 bytes (Telegram's callback_data limit)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Plain text (adapters escape it for their markup) with optional choice buttons."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default=())

@@ -1,0 +1,85 @@
+"""Understanding one message: normalise → receipt codes → NLU → procedure resolver.
+
+The dialogue and the evaluation (`python -m bot eval`) run this same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from knowledge_base.resolver import Resolution, Resolver
+from nlu.client import NluClient, NluUnavailable
+from nlu.keywords import guess_intent
+from nlu.normalize import normalize
+from nlu.receipt_codes import find_codes
+
+log = logging.getLogger(__name__)
+
+PROCEDURE_INTENTS = frozenset(
+    {
+        "ask_overview", "ask_documents", "ask_fee", "ask_processing_time", "ask_where",
+        "ask_steps", "ask_online", "ask_conditions", "ask_forms",
+    }
+)
+# Intents whose message may name a procedure that the dialogue should remember.
+_RESOLVE_FOR = PROCEDURE_INTENTS | {"check_dossier_status"}
+_NO_PROCEDURE = Resolution(kind="none", candidates=())
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str
+    normalized: str
+    intent: str
+    confidence: float
+    nlu_used: bool
+    mention: str | None
+    dossier_codes: tuple[str, ...]
+    resolution: Resolution
+    sure: bool  # the intent is above the tuned confidence threshold
+
+    @property
+    def procedure(self) -> str | None:
+        """The resolved procedure code when the resolver is confident."""
+        if self.resolution.kind == "confident" and self.resolution.candidates:
+            return self.resolution.candidates[0].code
+        return None
+
+
+class Understander:
+    """Turns raw text into an :class:`Understanding`; degrades to keywords without NLU."""
+
+    def __init__(self, nlu: NluClient | None, resolver: Resolver, threshold: float, max_chars: int = 2000):
+        self._nlu = nlu
+        self._resolver = resolver
+        self._threshold = threshold
+        self._max_chars = max_chars
+
+    async def understand(self, text: str) -> Understanding:
+        text = text[: self._max_chars]
+        normalized = normalize(text)
+        codes = tuple(find_codes(text))
+        intent, confidence, mention, nlu_used = await self._classify(normalized)
+        if codes and intent not in {"give_feedback", "rate_service"}:
+            # A complete receipt code is the strongest signal there is.
+            intent, confidence = "check_dossier_status", max(confidence, 1.0)
+        resolution = _NO_PROCEDURE
+        if intent in _RESOLVE_FOR or confidence < self._threshold:
+            resolution = self._resolver.resolve(normalized, mention)
+        if confidence < self._threshold and intent not in PROCEDURE_INTENTS and resolution.kind == "confident":
+            intent = "ask_overview"
+        sure = confidence >= self._threshold
+        return Understanding(text, normalized, intent, confidence, nlu_used, mention, codes, resolution, sure)
+
+    async def _classify(self, normalized: str) -> tuple[str, float, str | None, bool]:
+        if self._nlu is not None and normalized:
+            try:
+                parse = await self._nlu.parse(normalized)
+                return parse.intent, parse.confidence, parse.first("procedure"), True
+            except NluUnavailable as exc:
+                log.warning("NLU unavailable, degraded mode: %s", exc)
+        guessed = guess_intent(normalized)
+        if guessed is not None:
+            return guessed, self._threshold, None, False
+        return "out_of_scope", 0.0, None, False

@@ -1,0 +1,69 @@
+"""Shared fixtures: a migrated database per test, the real Rasa server per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, build_services, load_knowledge
+from bot.config import Settings, load_settings
+from knowledge_base.resolver import Resolver
+from knowledge_base.schema import Procedure
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def nlu_server() -> Iterator[tuple[str, str | None]]:
+    """The real Rasa server with the trained model (started once; fails in CI if it cannot start)."""
+    url = os.environ.get("TTHC_TEST_NLU_URL")
+    if url:
+        yield url, os.environ.get("NLU_TOKEN")
+        return
+    from nlu.server import NluSetupError, running_server
+
+    try:
+        with running_server() as server:
+            yield server.url, server.token
+    except NluSetupError as exc:
+        if IN_CI:
+            pytest.fail(f"NLU server needed in CI: {exc}")
+        pytest.skip(f"NLU server unavailable: {exc}")
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> dict[str, Procedure]:
+    return load_knowledge(load_settings())
+
+
+@pytest.fixture(scope="session")
+def resolver(knowledge: dict[str, Procedure]) -> Resolver:
+    return Resolver(knowledge)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(database={"url": f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"})
+
+
+@pytest.fixture
+async def services(
+    settings: Settings, nlu_server: tuple[str, str | None], knowledge: dict[str, Procedure], resolver: Resolver
+) -> AsyncIterator[Services]:
+    url, token = nlu_server
+    s = build_services(settings, [url], token, procedures=knowledge, resolver=resolver)
+    yield s
+    await s.aclose()
+
+
+@pytest.fixture
+async def offline_services(
+    settings: Settings, knowledge: dict[str, Procedure], resolver: Resolver
+) -> AsyncIterator[Services]:
+    """The assistant with its NLU server unreachable (degraded mode)."""
+    s = build_services(settings, ["http://127.0.0.1:9"], None, procedures=knowledge, resolver=resolver)
+    yield s
+    await s.aclose()

@@ -1,0 +1,53 @@
+"""Dependencies point inward: nlu, knowledge_base and surveys never import bot; the core no platform."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORM_LIBS = {"telegram", "zalo", "starlette", "uvicorn", "fastapi"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def python_files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", ["nlu", "knowledge_base", "surveys"])
+def test_inner_packages_never_import_bot(package: str) -> None:
+    offenders = [
+        f"{p.relative_to(ROOT)}: {m}"
+        for p in python_files(package)
+        for m in imported_modules(p)
+        if m == "bot" or m.startswith("bot.")
+    ]
+    assert offenders == []
+
+
+def test_core_never_imports_a_platform_library() -> None:
+    offenders = [
+        f"{p.relative_to(ROOT)}: {m}"
+        for p in python_files("bot/core")
+        for m in imported_modules(p)
+        if m.split(".")[0] in PLATFORM_LIBS or m.startswith("bot.channels")
+    ]
+    assert offenders == []
+
+
+def test_the_check_itself_sees_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "x.py"
+    sample.write_text("import telegram\nfrom bot.core import dialogue\n")
+    assert {"telegram", "bot.core"} <= imported_modules(sample)
