@@ -29,6 +29,7 @@ class ChannelTerms(_Strict):
     fee_text: str | None = None  # the official wording
     fee_amount: int | None = None  # đồng; 0 when free; None when unknown
     description: str | None = None
+    fee_note: str | None = None  # the portal's note beside the fee: rates by case, exemptions
 
 
 class Document(_Strict):
@@ -54,6 +55,7 @@ class Source(_Strict):
     decision: str | None = None
     url: str | None = None
     checked: dt.date
+    imported: dt.date | None = None  # set on entries made by the importer from the national record
 
 
 class Procedure(_Strict):
