@@ -41,7 +41,7 @@ def rss_mb(pid: int | str = "self") -> float:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def _user(dialogue: Dialogue, uid: str, turns: list[str], latencies: list[float]) -> None:

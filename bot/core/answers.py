@@ -29,13 +29,20 @@ def _aspect_buttons(p: Procedure, exclude: str) -> tuple[Button, ...]:
 
 def _channel_line(c: ChannelTerms, what: str) -> str | None:
     label = CHANNEL_LABELS[c.channel]
-    if what == "fee":
-        if c.fee_amount == 0:
-            return f"• {label}: miễn phí"
-        if c.fee_amount is not None:
-            return f"• {label}: {c.fee_amount:,} đồng".replace(",", ".")
-        return f"• {label}: {c.fee_text}" if c.fee_text else None
-    return f"• {label}: {c.time_text}" if c.time_text else None
+    if what != "fee":
+        return f"• {label}: {c.time_text}" if c.time_text else None
+    if c.fee_amount == 0:
+        line = f"• {label}: miễn phí"
+    elif c.fee_amount is not None:
+        line = f"• {label}: {c.fee_amount:,} đồng".replace(",", ".")
+    elif c.fee_text:
+        line = f"• {label}: {c.fee_text}"
+    else:
+        return None
+    # The portal's note carries rates by case and exemptions; skip it when the wording already has it.
+    if c.fee_note and c.fee_note not in line:
+        line += f"\n   ({c.fee_note})"
+    return line
 
 
 def _bullets(items: list[str], limit: int = MAX_LIST) -> str:
@@ -145,7 +152,10 @@ def out_of_area(p: Procedure, serves: list[str]) -> str | None:
         return None
     agency = p.agency or "cơ quan có thẩm quyền"
     link = (p.online.url if p.online else None) or p.source.url or "https://dichvucong.gov.vn"
-    return f"Lưu ý: thủ tục này ({', '.join(p.level)}) do {agency} giải quyết, không nộp tại Trung tâm; nộp trực tuyến tại {link}."
+    return (
+        f"Lưu ý: thủ tục này ({', '.join(p.level)}) do {agency} giải quyết, không nộp tại Trung tâm; "
+        f"nộp trực tuyến tại {link}."
+    )
 
 
 def answer(intent: str, p: Procedure, serves: list[str]) -> Reply:

@@ -67,6 +67,9 @@ class Understander:
         resolution = _NO_PROCEDURE
         if intent in _RESOLVE_FOR or confidence < self._threshold:
             resolution = self._resolver.resolve(normalized, mention)
+            if resolution.kind == "none" and mention:
+                # A fragment tagged as the procedure must not hide a name the whole message gives.
+                resolution = self._resolver.resolve(normalized, None)
         if confidence < self._threshold and intent not in PROCEDURE_INTENTS and resolution.kind == "confident":
             intent = "ask_overview"
         sure = confidence >= self._threshold
@@ -76,7 +79,8 @@ class Understander:
         if self._nlu is not None and normalized:
             try:
                 parse = await self._nlu.parse(normalized)
-                return parse.intent, parse.confidence, parse.first("procedure"), True
+                spans = [e.value for e in parse.entities if e.entity == "procedure"]
+                return parse.intent, parse.confidence, max(spans, key=len, default=None), True
             except NluUnavailable as exc:
                 log.warning("NLU unavailable, degraded mode: %s", exc)
         guessed = guess_intent(normalized)
