@@ -12,29 +12,35 @@ How it scores (the precomputed index is in ``resolver_index``):
 1. Question, politeness and aspect words ("cần giấy tờ gì", "lệ phí bao nhiêu",
    "cho em hỏi", "thủ tục", "ạ"...) are removed from the message and from every
    name and alias alike; only the words that can name a procedure count.
-2. Every name and alias is a *phrase*. Its words weigh by rarity across the
-   catalogue (IDF); function words and generic verbs ("cho", "của", "làm")
-   weigh little; words deep in a long official name weigh less than its head.
-   Adjacent word pairs add weight (Vietnamese words are mostly two syllables:
-   "sổ đỏ", "báo tử"), and a word found away from the rest of its phrase gets
-   half credit -- chunks may come in any order, syllables may not scatter.
+2. Every name and alias is a *phrase* (imported entries carry the short forms their
+   official name contains, ``knowledge_base.aliases``). Its words weigh by rarity
+   across the catalogue (IDF); function words and generic verbs ("cho", "của",
+   "làm") weigh little; words deep in a long official name weigh less than its
+   head. Adjacent word pairs add weight (Vietnamese words are mostly two
+   syllables: "sổ đỏ", "báo tử"), and a word found away from the rest of its
+   phrase gets half credit -- chunks may come in any order, syllables may not scatter.
 3. A message word matches exactly or, for typos, at edit distance 1 (partial
    credit); a glued pair ("dangky") is split; final i/y are one spelling.
-4. A phrase's *coverage* is its matched share; a procedure takes its best
-   phrase's coverage, scaled by how much of the message its good phrases
-   *explain*, relative to the best rival. So "kết hôn với người nước ngoài"
-   goes to the foreign-element procedure, plain "đăng ký kết hôn" to the
-   plain one, whose name it covers fully. Words right after "muốn" weigh more
-   in what is explained: they name the wanted procedure when two are mentioned.
+4. A phrase's *coverage* is its matched share, saturated for long names (saying
+   about ten words of a thirty-word official name is saying it); a procedure takes
+   its best phrase's coverage, scaled by how much of the message its good phrases
+   *explain*, relative to the best rival. So "kết hôn với người nước ngoài" goes to
+   the foreign-element procedure, plain "đăng ký kết hôn" to the plain one, whose
+   name it covers fully. Words right after "muốn" weigh more in what is explained:
+   they name the wanted procedure when two are mentioned. Between close scores the
+   plain (unsaturated) coverage decides: a variant's unsaid qualifiers count.
 5. Curated procedures are preferred over imported look-alikes, and
-   province/commune procedures over ministry-only ones, by small priors.
+   province/commune procedures over ministry-only ones, by small priors -- but an
+   imported variant whose own words the message says ("khai sinh ... có yếu tố
+   nước ngoài", "đổi giấy phép lái xe quân sự") explains more of it than the
+   curated look-alike, and then keeps its full score.
 
 Decision: ``confident`` when the best score reaches ``CONFIDENT``, leads the
-runner-up by ``MARGIN`` and is not a *family* call (the message only names what
-several procedures share, e.g. "căn cước" among first issue, renewal and
-replacement, or a rival explains much more of the message); ``ambiguous`` when
-the best score reaches ``AMBIGUOUS``; otherwise ``none``. At most five
-candidates, best first, scores in 0..1.
+runner-up by ``MARGIN`` (in the saturated or the plain score) and is not a
+*family* call (the message only names what several procedures share, e.g. "căn
+cước" among first issue, renewal and replacement, or a rival explains much more
+of the message); ``ambiguous`` when the best score reaches ``AMBIGUOUS``;
+otherwise ``none``. At most five candidates, best first, scores in 0..1.
 """
 
 from __future__ import annotations
@@ -58,14 +64,17 @@ ASK_WINDOW = 0.3  # an ambiguous answer offers candidates within this distance o
 MAX_CANDIDATES = 5
 FULL_COVER = 0.9  # a winner covering less of its name than this ...
 SAME_EVIDENCE = 0.02  # ... is not confident when a rival explains the message as well (within this)
-SAME_EVIDENCE_FLOOR = 0.75  # nor is any winner that explains less than this share of the best explanation
+SAME_EVIDENCE_FLOOR = 0.75  # nor is any winner explaining less than this share of what a close rival does
+FAMILY_GAP = 0.15  # a close rival covers its name at least as well as the winner, less this (curated: any)
 
 # Score shaping.
 EXPLAIN_SHARE = 0.7  # share of the score given by how much of the message a procedure explains
 GOOD_PHRASE = 0.5  # phrases covering at least this share of the best one count as explanations
 RUNNING = 0.3  # procedures covering less than this share of the best one are not explained (speed)
-IMPORTED_PRIOR = 0.85  # imported (non-curated) procedures, when curated ones exist
+IMPORTED_PRIOR = 0.85  # imported (non-curated) procedures, when curated ones exist ...
+OWN_WORDS = 0.1  # ... unless they explain this much more of the message than any curated one (phased in)
 MINISTRY_ONLY_PRIOR = 0.97  # procedures handled only at ministry level ("Cấp bộ")
+PLAIN_WEIGHT = 0.1  # ranking adds this much of the plain (unsaturated) score: a variant's unsaid qualifiers
 
 
 @dataclass(frozen=True)
@@ -91,11 +100,10 @@ class Resolver:
         self._procedures = dict(procedures)
         self._index = Index(self._procedures.values())
         any_curated = any(p.curated for p in self._procedures.values())
+        self._imported = {code for code, p in self._procedures.items() if any_curated and not p.curated}
         self._prior: dict[str, float] = {}
         for code, p in self._procedures.items():
             prior = 1.0
-            if any_curated and not p.curated:
-                prior *= IMPORTED_PRIOR
             if p.level and all(level.strip().lower() == "cấp bộ" for level in p.level):
                 prior *= MINISTRY_ONLY_PRIOR
             self._prior[code] = prior
@@ -117,15 +125,10 @@ class Resolver:
             weight = self._index.weight(said)
             if weight > 0:  # else no word of the mention is known: rely on the message
                 ranked, good = self._ranked(query)
-                scaled = [
-                    _Scored(
-                        s.code,
-                        s.score * min(1.0, self._index.explained(said, good.get(s.code, ())) / weight),
-                        s.cover,
-                        s.share,
-                    )
-                    for s in ranked
-                ]
+                scaled = []
+                for s in ranked:
+                    part = min(1.0, self._index.explained(said, good.get(s.code, ())) / weight)
+                    scaled.append(_Scored(s.code, s.score * part, s.cover, s.share, s.exact * part))
                 scaled.sort(key=_order)
                 resolution = self._decide(scaled)
                 if resolution.kind != "none":
@@ -145,29 +148,51 @@ class Resolver:
         matches = index.match(query) if query.tokens else []
         if not matches:
             return [], {}
-        # Per procedure: its best phrase coverage ...
+        # Per procedure: its best phrase coverage (and saturated coverage) ...
         covers: dict[str, float] = {}
-        for pid, cover in matches:
+        saturated: dict[str, float] = {}
+        for pid, cover, sat in matches:
             code = index.phrases[pid].code
             if cover > covers.get(code, 0.0):
                 covers[code] = cover
-        best_cover = max(covers.values())
+            if sat > saturated.get(code, 0.0):
+                saturated[code] = sat
+        best_sat = max(saturated.values())
         # ... and, for those in the running, the message weight explained by its good
         # phrases (those covering at least half as much as its best one).
         good: dict[str, list[int]] = {}
-        for pid, cover in matches:
+        for pid, _, sat in matches:
             code = index.phrases[pid].code
-            if covers[code] >= RUNNING * best_cover and cover >= GOOD_PHRASE * covers[code]:
+            if saturated[code] >= RUNNING * best_sat and sat >= GOOD_PHRASE * saturated[code]:
                 good.setdefault(code, []).append(pid)
         explained = {code: index.explained(query, pids) for code, pids in good.items()}
         explained_max = max(
-            (e for code, e in explained.items() if covers[code] >= GOOD_PHRASE * best_cover), default=0.0
+            (e for code, e in explained.items() if saturated[code] >= GOOD_PHRASE * best_sat), default=0.0
+        )
+        shares = {
+            code: min(1.0, explained.get(code, 0.0) / explained_max) if explained_max > 0 else 0.0 for code in covers
+        }
+        # Curated procedures are preferred over imported look-alikes, but not over a variant whose
+        # own words the message says ("kết hôn ... tại khu vực biên giới"): an imported procedure
+        # explaining clearly more of the message than every curated look-alike (a curated one
+        # accounting for at least half as much) keeps its full score.
+        curated_share = max(
+            (
+                sh
+                for code, sh in shares.items()
+                if code not in self._imported and sh >= GOOD_PHRASE and saturated[code] >= GOOD_PHRASE * best_sat
+            ),
+            default=None,
         )
         scored: list[_Scored] = []
         for code, cover in covers.items():
-            share = min(1.0, explained.get(code, 0.0) / explained_max) if explained_max > 0 else 0.0
-            score = cover * ((1.0 - EXPLAIN_SHARE) + EXPLAIN_SHARE * share) * self._prior[code]
-            scored.append(_Scored(code, score, cover, share))
+            share = shares[code]
+            prior = self._prior[code]
+            if code in self._imported:
+                lead = 0.0 if curated_share is None else min(1.0, max(0.0, (share - curated_share) / OWN_WORDS))
+                prior *= IMPORTED_PRIOR + (1.0 - IMPORTED_PRIOR) * lead
+            scale = ((1.0 - EXPLAIN_SHARE) + EXPLAIN_SHARE * share) * prior
+            scored.append(_Scored(code, saturated[code] * scale, cover, share, cover * scale))
         scored.sort(key=_order)
         return scored, good
 
@@ -175,8 +200,10 @@ class Resolver:
         if not ranked:
             return _NONE
         best = ranked[0]
-        second = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= CONFIDENT and best.score - second >= MARGIN and not self._family(ranked):
+        # The lead over the runner-up, by the saturated score or by the plain one: a rival whose
+        # long name the message leaves half unsaid is not a close call.
+        lead = max(best.score - ranked[1].score, best.exact - ranked[1].exact) if len(ranked) > 1 else best.score
+        if best.score >= CONFIDENT and lead >= MARGIN and not self._family(ranked):
             return Resolution("confident", self._candidates(ranked[:MAX_CANDIDATES]))
         if best.score >= AMBIGUOUS:
             # Offer the close ones, and every rival with the same evidence (a family).
@@ -190,17 +217,21 @@ class Resolver:
             return Resolution("ambiguous", self._candidates(close))
         return Resolution("none", self._candidates([s for s in ranked[:3] if s.score >= NEAREST]))
 
-    @staticmethod
-    def _family(ranked: list[_Scored]) -> bool:
+    def _family(self, ranked: list[_Scored]) -> bool:
         """The message only names what several procedures share ("căn cước" among
         first issue, renewal and replacement): the winner's name is not fully said and
         another procedure accounts for just as much of the message."""
         best = ranked[0]
-        if best.share < SAME_EVIDENCE_FLOOR:  # a rival accounts for much more of the message
-            return True
+        # Rivals whose names the message says about as well as the winner's ...
+        close = [s for s in ranked[1:MAX_CANDIDATES] if s.score >= AMBIGUOUS and s.cover >= best.cover - FAMILY_GAP]
+        if best.share < SAME_EVIDENCE_FLOOR and any(s.share > best.share for s in close):
+            return True  # ... one of which accounts for much more of the message
         if best.cover >= FULL_COVER:
             return False
-        return any(s.share >= best.share - SAME_EVIDENCE and s.score >= AMBIGUOUS for s in ranked[1:MAX_CANDIDATES])
+        # ... and curated ones: an imported look-alike that leaves its own words unsaid ("... có
+        # yếu tố nước ngoài") is a variant not asked for, not a member of the family the message names.
+        same = [s for s in ranked[1:MAX_CANDIDATES] if s.score >= AMBIGUOUS and s.code not in self._imported]
+        return any(s.share >= best.share - SAME_EVIDENCE for s in close + same)
 
     def _candidates(self, ranked: list[_Scored]) -> tuple[Candidate, ...]:
         return tuple(
@@ -212,10 +243,11 @@ class Resolver:
 @dataclass(frozen=True)
 class _Scored:
     code: str
-    score: float
+    score: float  # 0..1, from the saturated coverage of the procedure's best phrase
     cover: float  # coverage of the procedure's best phrase
     share: float  # message weight explained, relative to the best explanation
+    exact: float  # the score from the plain coverage: breaks ties (a long name's unsaid qualifiers)
 
 
-def _order(s: _Scored) -> tuple[float, str]:
-    return (-s.score, s.code)
+def _order(s: _Scored) -> tuple[float, float, str]:
+    return (-round(s.score + PLAIN_WEIGHT * s.exact, 9), -s.exact, s.code)

@@ -391,3 +391,58 @@ def test_national_catalogue_still_asks_about_a_family(national_resolver: Resolve
 def test_national_catalogue_resolves_imported_procedures_by_name(national_resolver: Resolver) -> None:
     res = national_resolver.resolve(normalize("cấp giấy phép lái xe quốc tế"))
     assert top(res) == "3.000353"
+
+
+# -- official names: spellings, syllables, long names, everyday names of variants -------------------------
+
+
+def test_a_variant_called_by_the_everyday_name_plus_its_own_words(resolver: Resolver) -> None:
+    # "làm giấy khai sinh" is the curated procedure's everyday name; "có yếu tố nước ngoài" the variant's words
+    res = resolve(resolver, "làm giấy khai sinh cho con có yếu tố nước ngoài")
+    assert top(res) == "2.000528"
+    assert resolve(resolver, "làm giấy khai sinh cho con").candidates[0].code == "1.001193"
+
+
+def test_official_abbreviations_and_numbers_are_spelled_one_way() -> None:
+    kb = Resolver(
+        {
+            p.code: p
+            for p in [
+                proc("1.000001", "Cấp giấy phép hoạt động dự báo khí tượng thủy văn (cấp TW)", level="Cấp bộ"),
+                proc("1.000002", "Cấp giấy phép hoạt động dự báo khí tượng thủy văn (cấp tỉnh)", level="Cấp tỉnh"),
+                proc("1.000003", "Cấp tài khoản định danh điện tử mức độ 01"),
+                proc("1.000004", "Cấp tài khoản định danh điện tử mức độ 02"),
+            ]
+        }
+    )
+    assert top(resolve(kb, "giấy phép dự báo khí tượng thủy văn cấp trung ương")) == "1.000001"
+    assert top(resolve(kb, "tài khoản định danh điện tử mức độ 2")) == "1.000004"
+
+
+def test_question_words_that_are_syllables_of_names_are_kept_beside_them() -> None:
+    names = [
+        "Thành lập chi nhánh ngân hàng",
+        "Chấm dứt hoạt động chi nhánh ngân hàng",
+        "Thay đổi địa điểm chi nhánh ngân hàng",
+        "Thành lập văn phòng đại diện ngân hàng",
+    ]
+    kb = Resolver({f"1.00000{i}": proc(f"1.00000{i}", name) for i, name in enumerate(names)})
+    index = kb._index
+    assert ("chi", "nhanh") in index.kept
+    assert {"chi", "nhanh"} <= set(index.query(normalize("cho em hỏi thành lập chi nhánh ngân hàng")).tokens)
+    assert "chi" not in index.query(normalize("chị ơi cho em hỏi")).tokens  # the pronoun "chị" still goes
+    assert top(resolve(kb, "thành lập chi nhánh ngân hàng")) == "1.000000"
+
+
+def test_function_words_written_as_content_syllables_weigh_fully() -> None:
+    kb = Resolver(
+        {
+            "1.000001": proc("1.000001", "Khai thuế đối với tài sản cho thuê"),
+            "1.000002": proc("1.000002", "Đăng ký tại Sở"),
+        }
+    )
+    index = kb._index
+    weights = {t: w for p in index.phrases if p.code == "1.000001" for t, w in p.weights.items()}
+    assert weights["tai"] == pytest.approx(index.full_idf["tai"])  # "tài" of "tài sản", not "tại"
+    light = {t: w for p in index.phrases if p.code == "1.000002" for t, w in p.weights.items()}
+    assert light["tai"] < index.full_idf["tai"]  # "tại" weighs little
