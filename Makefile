@@ -5,7 +5,7 @@ STAMP := .venv/.installed
 FILE ?= ../shared/eval/dev.yml
 RECORDS ?= ../shared/data/dvc/records
 
-.PHONY: run test eval bench lint nlu-model import-catalog serve clean
+.PHONY: run test eval bench lint nlu-model import-catalog serve clean export bench-export survey-demo
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -28,6 +28,30 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+
+# Web server (webhook mode): channel webhooks, dossier status push (POST /dossiers/events), /healthz.
+# Refuses to start without the secrets of what it serves (README "Channels").
+HOST ?= 127.0.0.1
+PORT ?= 8080
+serve: $(STAMP)
+	$(PY) -m bot serve --host $(HOST) --port $(PORT)
+
+# Staff export of survey responses (audited): make export FROM=2026-11-01 TO=2026-11-30 [FORMAT=csv]
+# [UNIT="Trung tâm ..."] [FORM=full] [ANONYMOUS=1] [OUT=file]
+FORMAT ?= xlsx
+OUT ?= var/exports/sipas_$(FROM)_$(TO).$(FORMAT)
+export: $(STAMP)
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make export FROM=YYYY-MM-DD TO=YYYY-MM-DD [FORMAT=csv]"; exit 2; }
+	$(PY) -m bot export --from $(FROM) --to $(TO) --format $(FORMAT) -o "$(OUT)" \
+		$(if $(UNIT),--unit "$(UNIT)") $(if $(FORM),--form $(FORM)) $(if $(ANONYMOUS),--anonymous)
+
+# Export time and peak memory for 100,000 survey responses; one JSON line.
+bench-export: $(STAMP)
+	$(PY) -m bot.survey.bench_export
+
+# The survey end to end in the terminal, on its own database (var/survey-demo.sqlite3).
+survey-demo: $(STAMP)
+	bash bot/survey/demo_chat.sh
 
 nlu-model: $(STAMP)
 	$(PY) -m bot train

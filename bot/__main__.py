@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|eval|bench|db`."""
+"""Command line: `python -m bot run|eval|bench|db|train|serve|dossiers|export|surveys`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from bot.config import ROOT, load_settings
+from bot.dossiers.cli import register as register_dossiers
+from bot.survey.cli import register as register_surveys
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.yml"
 
@@ -25,9 +27,15 @@ async def _chat(urls: list[str], token: str | None) -> None:
     from bot.app import build_services
     from bot.channels.console import run_console
 
-    services = build_services(load_settings(), urls, token)
+    settings = load_settings()
+    services = build_services(settings, urls, token)
     try:
-        await run_console(services.dialogue)
+        if settings.telegram_bot_token or settings.zalo_bot_token:  # polling Telegram and/or the Zalo bot
+            from bot.runtime import run_polling
+
+            await run_polling(services)
+        else:
+            await run_console(services.dialogue, outbox=services.sessions)
     finally:
         await services.aclose()
 
@@ -96,6 +104,40 @@ def cmd_bench(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Webhook mode: channel webhooks, dossier push and /healthz on one server; refuses missing secrets."""
+    import contextlib
+
+    import uvicorn
+
+    from bot.app import build_services, nlu_endpoint
+    from bot.dossiers.push import PushNotConfigured
+    from bot.runtime import ConfigError, build_runtime, check_settings
+    from bot.server import create_app
+
+    settings = load_settings()
+    if problems := check_settings(settings, "webhook"):
+        print("cannot start: " + "; ".join(problems), file=sys.stderr)
+        return 2
+    has_channels = bool(settings.telegram_bot_token or settings.zalo_bot_token or settings.zalo_oa_app_id)
+    # The dossier push alone needs no NLU; the channels answer citizens and do.
+    endpoint = nlu_endpoint(settings) if has_channels and not args.no_nlu else contextlib.nullcontext(([], None))
+    with endpoint as (urls, token):
+        services = build_services(settings, urls, token)
+        try:
+            app = create_app(build_runtime(services, "webhook"))
+        except (ConfigError, PushNotConfigured) as exc:
+            asyncio.run(services.aclose())
+            print(f"cannot start: {exc}", file=sys.stderr)
+            return 2
+        server = settings.channels.server
+        uvicorn.run(
+            app, host=args.host or server.host, port=args.port or server.port,
+            log_level="info" if args.verbose else "warning",
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Public-service assistant")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -114,6 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("train", help="train the NLU model if its data or config changed")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser(
+        "serve", help="web server: channel webhooks, dossier status push (POST /dossiers/events), GET /healthz"
+    )
+    p.add_argument("--host", default=None, help="default: channels.server.host in config.yml")
+    p.add_argument("--port", type=int, default=None, help="default: channels.server.port in config.yml")
+    p.add_argument("--no-nlu", action="store_true", help="do not start the NLU server (degraded mode)")
+    p.set_defaults(func=cmd_serve)
+    register_dossiers(sub)
+    register_surveys(sub)  # export, surveys demo|check|purge
     args = parser.parse_args(argv)
     _logging(args.verbose)
     return int(args.func(args))

@@ -9,11 +9,16 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.core.conversations import ConversationStore
 from bot.core.dialogue import Dialogue
 from bot.core.flows import Flow
 from bot.core.understanding import Understander
+from bot.dossiers.flow import DossierFlow
+from bot.dossiers.keys import DEFAULT_FILE as DOSSIER_KEY_FILE
+from bot.dossiers.keys import load_hash_key
+from bot.dossiers.service import DossierService
+from bot.inbox_workers import TurnStore
 from bot.storage import db
+from bot.survey.setup import SurveyComponents, build_surveys
 from knowledge_base.loader import load_office, load_procedures
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Office, Procedure
@@ -31,6 +36,8 @@ class Services:
     nlu: NluClient | None
     understander: Understander
     dialogue: Dialogue
+    dossiers: DossierService
+    surveys: SurveyComponents | None = None
 
     async def aclose(self) -> None:
         if self.nlu is not None:
@@ -69,11 +76,15 @@ def build_services(
     resolver = resolver or Resolver(procedures)
     nlu = NluClient(nlu_urls, nlu_token, settings.nlu.timeout_s) if nlu_urls else None
     understander = Understander(nlu, resolver, settings.nlu.intent_threshold, settings.dialogue.max_text_chars)
-    flows: list[Flow] = []  # dossier lookup, surveys, feedback: added by their packages
+    dossiers = DossierService(load_hash_key(settings.path(DOSSIER_KEY_FILE)), office.hotline)
+    surveys = build_surveys(settings, dossiers, procedures, office)  # registers the status-10 invitation hook
+    flows: list[Flow] = [*surveys.flows, DossierFlow(dossiers, procedures, office)]
     dialogue = Dialogue(
-        understander, procedures, office, ConversationStore(sessions), settings.centre.serves_levels, flows
+        understander, procedures, office, TurnStore(sessions), settings.centre.serves_levels, flows
     )
-    return Services(settings, engine, sessions, procedures, office, resolver, nlu, understander, dialogue)
+    return Services(
+        settings, engine, sessions, procedures, office, resolver, nlu, understander, dialogue, dossiers, surveys
+    )
 
 
 @contextlib.contextmanager

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+from bot.channels.settings import ChannelsSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +40,19 @@ class DialogueSettings(BaseModel):
     max_text_chars: int = 2000
 
 
+class SurveySettings(BaseModel):
+    """Satisfaction surveys (config.yml `surveys:`); the forms themselves are YAML in `definitions_dir`."""
+
+    form: str = "short"  # which definition invitations and "đánh giá" use
+    definitions_dir: Path = Path("surveys")
+    # Published figures (/ketqua) only from at least this many submitted responses.
+    min_published: int = Field(default=30, ge=1)
+    # Answers stay linked to the chat and dossier this long, then only anonymous.
+    retention_days: int = Field(default=365, ge=1)
+    index_method: Literal["satisfied_share", "mean_score"] = "satisfied_share"
+    exports_dir: Path = Path("var/exports")  # XLSX files made for staff in chat
+
+
 class Settings(BaseSettings):
     """All settings; relative paths are relative to the project root."""
 
@@ -47,10 +63,26 @@ class Settings(BaseSettings):
     nlu: NluSettings = Field(default_factory=NluSettings)
     knowledge_base: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings)
     dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
+    # Staff chats, as "channel:user_id": they may ask for /baocao and /xuatbaocao.
+    staff: list[str] = Field(default_factory=list)
 
     # Secrets: read from the environment only (never from config.yml).
     nlu_token: SecretStr | None = Field(default=None, validation_alias="NLU_TOKEN")
     telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+
+    # Channels (Telegram, Zalo OA, Zalo Bot), their web server, inbox and sender.
+    channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
+    telegram_webhook_secret: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    zalo_oa_app_id: str | None = Field(default=None, validation_alias="ZALO_OA_APP_ID")
+    # The app's secret (OAuth token refresh) and the OA secret key (webhook signatures) differ.
+    zalo_oa_app_secret: SecretStr | None = Field(default=None, validation_alias="ZALO_OA_APP_SECRET")
+    zalo_oa_secret_key: SecretStr | None = Field(default=None, validation_alias="ZALO_OA_SECRET_KEY")
+    # First token pair only: refreshed pairs are stored in the database.
+    zalo_oa_access_token: SecretStr | None = Field(default=None, validation_alias="ZALO_OA_ACCESS_TOKEN")
+    zalo_oa_refresh_token: SecretStr | None = Field(default=None, validation_alias="ZALO_OA_REFRESH_TOKEN")
+    zalo_bot_token: SecretStr | None = Field(default=None, validation_alias="ZALO_BOT_TOKEN")
+    zalo_bot_webhook_secret: SecretStr | None = Field(default=None, validation_alias="ZALO_BOT_WEBHOOK_SECRET")
 
     @classmethod
     def settings_customise_sources(

@@ -40,6 +40,10 @@ ABBREVIATIONS: dict[str, str] = {
     "oki": "ok", "oke": "ok", "okie": "ok", "okela": "ok", "uk": "u", "uh": "u",
     "sn": "sinh", "gks": "giay khai sinh", "tn": "thanh nien", "nsnn": "ngan sach nha nuoc",
     "nvqs": "nghia vu quan su", "xnc": "xuat nhap canh", "dkx": "dang ky xe",
+    "lm": "lam", "cx": "cung", "nx": "nua", "hnay": "hom nay", "hqua": "hom qua", "bgio": "bao gio",
+    "bjo": "bao gio", "bik": "biet", "wa": "qua", "dzay": "vay", "fai": "phai", "dag": "dang",
+    "lun": "luon", "tnao": "the nao", "tgian": "thoi gian", "mst": "ma so thue",
+    "gpkd": "giay phep kinh doanh", "gpxd": "giay phep xay dung", "bds": "bat dong san",
 }
 
 # Old-style tone placement on the glides oa/oe/uy at the end of a syllable is kept

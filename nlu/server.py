@@ -8,6 +8,7 @@ machine (CI's) reuses them in seconds instead of reinstalling and retraining.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import secrets
@@ -76,9 +77,31 @@ def _digest(paths: list[Path]) -> str:
     return h.hexdigest()[:12]
 
 
+@contextlib.contextmanager
+def _exclusive(name: str) -> Iterator[None]:
+    """A lock file in the cache, so concurrent starts (tests, workers) build a thing once."""
+    with open(cache_dir() / f"{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def ensure_venv() -> Path:
     """The Rasa venv for the pinned requirements, created on first use."""
     venv = cache_dir() / f"rasa-venv-{_digest([REQUIREMENTS])}"
+    with _exclusive(venv.name):
+        _create_venv(venv)
+    link = ROOT / ".venv-rasa"
+    if not (link.is_symlink() and link.resolve() == venv.resolve()) and not (link.exists() and not link.is_symlink()):
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        link.symlink_to(venv)
+    return venv
+
+
+def _create_venv(venv: Path) -> None:
     if not (venv / ".complete").exists():
         py = find_python310()
         _log(f"creating the Rasa environment in {venv} (first use; several minutes)")
@@ -88,12 +111,6 @@ def ensure_venv() -> Path:
         subprocess.run([*pip, "--upgrade", "pip", "wheel", "setuptools<70"], check=True)
         subprocess.run([*pip, "-r", str(REQUIREMENTS)], check=True)
         (venv / ".complete").touch()
-    link = ROOT / ".venv-rasa"
-    if not (link.is_symlink() and link.resolve() == venv.resolve()) and not (link.exists() and not link.is_symlink()):
-        with contextlib.suppress(FileNotFoundError):
-            link.unlink()
-        link.symlink_to(venv)
-    return venv
 
 
 def training_inputs() -> list[Path]:
@@ -101,23 +118,39 @@ def training_inputs() -> list[Path]:
     return [NLU_DIR / "config.yml", *data, REQUIREMENTS]
 
 
+def _regenerate_training_file() -> None:
+    """nlu/data/nlu.yml is derived from nlu/source; rewrite it (atomically) only when the sources changed."""
+    from nlu.build_data import OUT_FILE, build, render
+
+    text = render(build()[0])
+    if OUT_FILE.exists() and OUT_FILE.read_text(encoding="utf-8") == text:
+        return
+    tmp = OUT_FILE.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, OUT_FILE)
+
+
 def ensure_model(venv: Path | None = None) -> Path:
     """The trained model for the current data and config; trained only when they changed."""
-    from nlu.build_data import build  # the training file is derived from nlu/source
-
-    build()
+    _regenerate_training_file()
     model = cache_dir() / "models" / f"nlu-{_digest(training_inputs())}.tar.gz"
     if model.exists():
         return model
     venv = venv or ensure_venv()
     model.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(model.name):
+        if not model.exists():  # trained by another process while this one waited
+            _train(venv, model)
+    return model
+
+
+def _train(venv: Path, model: Path) -> None:
     _log(f"training the NLU model ({model.name}); this takes a few minutes")
     with tempfile.TemporaryDirectory(dir=model.parent) as out:
         cmd = [str(venv / "bin" / "python"), "-m", "rasa", "train", "nlu", "--config", "config.yml",
                "--nlu", "data", "--out", out, "--fixed-model-name", "model"]
         subprocess.run(cmd, cwd=NLU_DIR, env={**os.environ, **RASA_ENV}, check=True)
         os.replace(Path(out) / "model.tar.gz", model)
-    return model
 
 
 def free_port() -> int:

@@ -32,7 +32,7 @@ async def say(services: Services, text: str, user: str = "u1", payload: str | No
         ("buổi chiều trung tâm đóng cửa lúc mấy giờ", "Giờ làm việc"),
         ("thủ tục đăng ký kết hôn", "Thủ tục đăng ký kết hôn"),
         ("đăng ký kết hôn cần chuẩn bị giấy tờ gì", "hồ sơ «Thủ tục đăng ký kết hôn» gồm"),
-        ("lệ phí cấp phiếu lý lịch tư pháp là bao nhiêu", "lệ phí «Cấp Phiếu Lý lịch tư pháp»"),
+        ("lệ phí cấp phiếu lý lịch tư pháp là bao nhiêu", "lệ phí «Cấp Phiếu Lý lịch tư pháp"),
         ("làm hộ chiếu mất mấy ngày thì có", "thời hạn giải quyết"),
         ("khai tử cho bố thì nộp ở chỗ nào", "Nơi nộp"),
         ("hướng dẫn các bước tách thửa đất", "các bước thực hiện"),

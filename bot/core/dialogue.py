@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+
 from bot.core import answers
 from bot.core.conversations import ConversationStore
 from bot.core.flows import Flow, Turn
@@ -12,13 +13,14 @@ from bot.core.understanding import PROCEDURE_INTENTS, Understander, Understandin
 from bot.storage.models import Conversation
 from knowledge_base.resolver import Candidate
 from knowledge_base.schema import Office, Procedure
+from nlu.normalize import normalize
 
 log = logging.getLogger(__name__)
 
 MENU: tuple[Button, ...] = (
     Button("Hỏi về thủ tục", "m:procedures"),
     Button("Tra cứu hồ sơ", "m:check_dossier_status"),
-    Button("Đánh giá sự hài lòng", "m:rate_service"),
+    Button("Đánh giá, xem kết quả", "m:rate_service"),  # rating, /ketqua and feedback from one entry
     Button("Giờ làm việc, địa chỉ", "m:ask_office_info"),
     Button("Gặp cán bộ", "m:ask_human"),
 )
@@ -49,7 +51,7 @@ class Dialogue:
         """Replies to one message; state changes are committed before returning."""
         text = (msg.text or "").strip()
         understanding = None
-        if msg.payload is None and text and not text.isdigit():
+        if msg.payload is None and normalize(text) and not text.isdigit():
             understanding = await self._understander.understand(text)
         async with self._store.open(msg.channel, msg.user_id) as (session, conv):
             if msg.payload is None and text.isdigit() and (chosen := self._typed_choice(conv, int(text))):
@@ -57,7 +59,7 @@ class Dialogue:
             turn = Turn(session, conv, msg, text, understanding)
             replies = await self._with_flows(turn) or self._respond(conv, msg, text, understanding)
             if understanding is not None and not understanding.nlu_used and replies:
-                replies[0] = Reply(DEGRADED_NOTE + replies[0].text, replies[0].buttons)
+                replies[0] = replace(replies[0], text=DEGRADED_NOTE + replies[0].text)
             offered = [[b.label, b.payload] for r in replies for b in r.buttons]
             pending = dict(conv.pending or {})
             pending["buttons"] = offered
@@ -77,7 +79,7 @@ class Dialogue:
                 return replies
             if (payload.startswith("m:") and payload[2:] in flow.intents) or (
                 u is not None and u.intent in flow.intents and (u.sure or u.dossier_codes)
-            ):
+            ) or _claims(flow, turn):
                 return await flow.start(turn)
         return None
 
@@ -131,7 +133,7 @@ class Dialogue:
         if res.kind == "ambiguous":
             conv.pending = {"intent": intent}
             return [Reply("Dạ, Anh/Chị hỏi về thủ tục nào ạ?", self._choices(res.candidates))]
-        if u.mention:  # a procedure was named but is not in the knowledge base
+        if u.names_procedure:  # a procedure was named but is not in the knowledge base
             return [self._unknown_procedure(res.candidates)]
         if conv.last_procedure in self._procedures:  # a follow-up: keep the procedure
             return [self._answer(conv, intent, conv.last_procedure)]
@@ -177,7 +179,8 @@ class Dialogue:
             ),
             "help": Reply(
                 "Dạ, em có thể giúp Anh/Chị:\n• Hỏi thủ tục: giấy tờ cần chuẩn bị, lệ phí, thời gian, nơi nộp, "
-                "các bước, nộp trực tuyến\n• Tra cứu tình trạng hồ sơ\n• Đánh giá sự hài lòng, góp ý\n"
+                "các bước, nộp trực tuyến\n• Tra cứu tình trạng hồ sơ\n• Đánh giá sự hài lòng, góp ý, phản ánh\n"
+                "• Xem kết quả khảo sát hài lòng của Trung tâm: gõ /ketqua\n"
                 "Anh/Chị cứ gõ câu hỏi, ví dụ: «đăng ký kết hôn cần giấy tờ gì».",
                 MENU,
             ),
@@ -221,6 +224,12 @@ class Dialogue:
             f"hoặc chọn mục dưới đây. Cần gặp cán bộ, Anh/Chị gọi {self._office.hotline} ạ.",
             MENU,
         )
+
+
+def _claims(flow: Flow, turn: Turn) -> bool:
+    """Optional ``claims(turn) -> bool`` of a flow: its own commands (e.g. "hủy theo dõi"), any intent."""
+    claims = getattr(flow, "claims", None)
+    return bool(claims is not None and claims(turn))
 
 
 def _short(name: str, limit: int = 60) -> str:

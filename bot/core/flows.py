@@ -3,6 +3,8 @@
 A flow owns some intents and, while it is active, the chat's next messages.
 Its state lives in ``Conversation.pending["flow"]`` and its own tables, inside
 the same transaction as the rest of the turn, so a restart resumes it.
+A flow may also define ``claims(turn) -> bool`` to be started for messages the
+NLU cannot be trusted with, such as a command ("hủy theo dõi").
 """
 
 from __future__ import annotations

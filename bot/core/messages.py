@@ -24,7 +24,8 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """Plain text (adapters escape it for their markup) with optional choice buttons."""
+    """Plain text (adapters escape it for their markup) with optional choice buttons and file."""
 
     text: str
     buttons: tuple[Button, ...] = field(default=())
+    attachment: str | None = None  # path of a file to send with the text (e.g. a staff XLSX report)

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from knowledge_base.resolver import Resolution, Resolver
+from knowledge_base.resolver_index import content_tokens
 from nlu.client import NluClient, NluUnavailable
 from nlu.keywords import guess_intent
 from nlu.normalize import normalize
@@ -38,6 +39,11 @@ class Understanding:
     dossier_codes: tuple[str, ...]
     resolution: Resolution
     sure: bool  # the intent is above the tuned confidence threshold
+
+    @property
+    def names_procedure(self) -> bool:
+        """The NLU tagged words that name some procedure (not just "lệ phí" or a lone fragment)."""
+        return self.mention is not None and len(content_tokens(self.mention)) >= 2
 
     @property
     def procedure(self) -> str | None:

@@ -1,0 +1,96 @@
+"""Settings of the channels, the web server, the inbox and the sender (config.yml `channels:`).
+
+Only non-secret values live here; tokens and keys come from the environment
+(see ``bot.config.Settings``). Every platform URL is configurable because the
+Zalo facts come from third-party sources and tests point them at local fakes.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class RateLimits(BaseModel):
+    """Outgoing pace of one platform: overall and per chat (token buckets)."""
+
+    global_per_s: float = 30.0
+    per_chat_per_s: float = 1.0
+    # A reply of two or three messages may go out at once; Telegram tolerates short bursts.
+    per_chat_burst: int = 3
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 256 * 1024
+    # Past this, a webhook answers 503 rather than keep the platform waiting (it retries).
+    store_timeout_s: float = 2.0
+
+
+class InboxSettings(BaseModel):
+    workers: int = 8
+    max_attempts: int = 5
+    # A claimed event not finished within this time is taken over by another worker.
+    lease_s: float = 30.0
+    poll_s: float = 1.0
+    # Processed events are kept this long (duplicate detection needs 24 h at least),
+    # with their text already erased; then deleted.
+    retention_hours: int = 72
+
+
+class SenderSettings(BaseModel):
+    concurrency: int = 32
+    max_attempts: int = 8
+    poll_s: float = 1.0
+    batch: int = 200
+
+
+class TelegramSettings(BaseModel):
+    api_base_url: str = "https://api.telegram.org"
+    # Public HTTPS URL of /telegram/webhook, given to setWebhook (webhook mode only).
+    webhook_url: str = ""
+    set_webhook_on_start: bool = True
+    max_connections: int = 40
+    # RetryAfter retries done by python-telegram-bot's AIORateLimiter before our sender takes over.
+    library_max_retries: int = 3
+    limits: RateLimits = Field(default_factory=RateLimits)
+
+
+class ZaloOASettings(BaseModel):
+    api_base_url: str = "https://openapi.zalo.me"
+    oauth_base_url: str = "https://oauth.zaloapp.com"
+    send_path: str = "/v3.0/oa/message/cs"
+    token_path: str = "/v4/oa/access_token"
+    # Our OA's id: events addressed to another OA are ignored ("" accepts any).
+    oa_id: str = ""
+    # Signed events older (or newer) than this are refused as replays.
+    signature_max_age_s: int = 900
+    button_type: str = "oa.query.hide"
+    max_buttons: int = 5
+    max_text_chars: int = 2000
+    # Error codes of the send API: outside the reply window (not retried), expired token
+    # (refresh, then resend), and quota (retried later). Third-party sources; keep configurable.
+    window_error_codes: list[int] = Field(default_factory=lambda: [-213, -230])
+    token_error_codes: list[int] = Field(default_factory=lambda: [-216, -124])
+    retry_error_codes: list[int] = Field(default_factory=lambda: [-32])
+    # Refresh this long before the access token's announced expiry.
+    refresh_margin_s: int = 600
+    limits: RateLimits = Field(default_factory=lambda: RateLimits(global_per_s=20.0, per_chat_burst=5))
+
+
+class ZaloBotSettings(BaseModel):
+    api_base_url: str = "https://bot-api.zaloplatforms.com"
+    webhook_url: str = ""
+    set_webhook_on_start: bool = True
+    poll_timeout_s: int = 30
+    max_text_chars: int = 2000
+    limits: RateLimits = Field(default_factory=lambda: RateLimits(global_per_s=20.0))
+
+
+class ChannelsSettings(BaseModel):
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
+    sender: SenderSettings = Field(default_factory=SenderSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    zalo_oa: ZaloOASettings = Field(default_factory=ZaloOASettings)
+    zalo_bot: ZaloBotSettings = Field(default_factory=ZaloBotSettings)

@@ -1,0 +1,176 @@
+"""Zalo Bot Platform: webhook (secret header) or polling in; plain text out, buttons as numbered choices.
+
+The platform has no buttons: a reply's choices are listed as "1. …", and the core maps
+a typed number to the offered button. Texts are split under 2,000 characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.channels.common import (
+    BodyTooLarge,
+    WebhookStore,
+    numbered,
+    ok,
+    parse_json_object,
+    read_body,
+    refuse,
+    same_secret,
+    split_text,
+)
+from bot.channels.settings import ZaloBotSettings
+from bot.channels.zalo_bot_client import ZaloBotClient, ZaloBotError
+from bot.core.messages import Reply
+from bot.inbox import InboundEvent
+from bot.sender import PermanentFailure, RetryLater, Undeliverable
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_bot"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def to_event(data: dict[str, Any]) -> InboundEvent | None:
+    update = _dict(data.get("result")) or data
+    message = _dict(update.get("message"))
+    if not message:
+        return None
+    name = _str(update.get("event_name")) or "message.text.received"
+    chat = _dict(message.get("chat"))
+    sender = _dict(message.get("from"))
+    if chat.get("chat_type") not in (None, "PRIVATE"):
+        return None
+    user = _str(chat.get("id")) or _str(sender.get("id"))
+    msg_id = _str(message.get("message_id"))
+    if not user or not msg_id or not name.startswith("message.") or sender.get("is_bot") is True:
+        return None
+    text = _str(message.get("text")) if name == "message.text.received" else ""
+    return InboundEvent(CHANNEL, f"m:{msg_id}", user, text=text.strip())
+
+
+def render(reply: Reply, max_chars: int) -> list[str]:
+    text = reply.text or "…"
+    if reply.buttons:
+        text += "\n\n" + numbered([b.label for b in reply.buttons]) + "\n(Anh/Chị gõ số để chọn.)"
+    return split_text(text, max_chars)
+
+
+class ZaloBotChannel:
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        settings: ZaloBotSettings,
+        client: ZaloBotClient,
+        store: WebhookStore,
+        *,
+        polling: bool,
+        webhook_secret: str = "",
+        max_body_bytes: int = 256 * 1024,
+    ) -> None:
+        self.settings = settings
+        self.limits = settings.limits
+        self._client = client
+        self._store = store
+        self._polling = polling
+        self._secret = webhook_secret
+        self._max_body = max_body_bytes
+        self._poller: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._polling:
+            await self._client.delete_webhook()  # getUpdates answers nothing while a webhook is set
+            self._poller = asyncio.create_task(self._poll(), name="zalo-bot-poller")
+        elif self.settings.set_webhook_on_start:
+            await self._client.set_webhook(self.settings.webhook_url, self._secret)
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+        await self._client.aclose()
+
+    # -- inbound --------------------------------------------------------------------------------------
+
+    async def webhook(self, request: Request) -> Response:
+        if not same_secret(request.headers.get(SECRET_HEADER), self._secret):
+            return refuse(401, "bad secret token")
+        try:
+            raw = await read_body(request, self._max_body)
+        except BodyTooLarge:
+            return refuse(413, "body too large")
+        data = parse_json_object(raw)
+        if data is None:
+            return refuse(400, "not a JSON object")
+        try:
+            event = to_event(data)
+        except Exception as exc:  # authentic but unusable
+            log.info("zalo bot: unusable update ignored: %r", exc)
+            return ok()
+        if event is None:
+            return ok()
+        if await self._store.store(event) is None:
+            return refuse(503, "storage unavailable")
+        return ok()
+
+    async def _poll(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                updates = await self._client.get_updates()
+                delay = 1.0
+            except (httpx.HTTPError, ZaloBotError) as exc:
+                log.warning("zalo bot: getUpdates failed: %r", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            for update in updates:
+                await self._keep(update)
+
+    async def _keep(self, update: dict[str, Any]) -> None:
+        try:
+            event = to_event(update)
+        except Exception as exc:
+            log.info("zalo bot: unusable update ignored: %r", exc)
+            return
+        if event is None:
+            return
+        delay = 0.5
+        # The platform has handed this update over for good: hold it until the database takes it
+        # (the poller is cancelled at shutdown).
+        while await self._store.store(event) is None:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    # -- outbound (ChannelSender) ---------------------------------------------------------------------
+
+    def render(self, reply: Reply, ref: str) -> Sequence[str]:
+        return render(reply, self.settings.max_text_chars)
+
+    async def send(self, user_id: str, message: str) -> None:
+        try:
+            await self._client.send_message(user_id, message)
+        except ZaloBotError as exc:
+            if exc.status == 429 or exc.code == 429:
+                raise RetryLater(exc.retry_after_s or 5.0, exc.description) from exc
+            if exc.status >= 500:
+                raise
+            if exc.status == 403 or exc.code == 403:
+                raise Undeliverable(exc.description) from exc
+            raise PermanentFailure(str(exc)) from exc

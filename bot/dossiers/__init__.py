@@ -1,0 +1,1 @@
+"""Dossier status by chat: receipt codes, verification, plain-Vietnamese status, notifications."""

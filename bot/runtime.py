@@ -1,0 +1,222 @@
+"""The channels at work: inbox, workers, sender and the enabled platform adapters, started and stopped together.
+
+``mode="webhook"``: the platforms push to our web server (``bot.server``), which needs
+every channel's secret — without one it refuses to start. ``mode="polling"``: Telegram
+and the Zalo Bot Platform are polled (no web server, no public URL; Zalo OA needs one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.app import Services
+from bot.channels.common import WebhookStore
+from bot.config import Settings
+from bot.inbox import Inbox
+from bot.inbox_workers import InboxWorkers
+from bot.sender import ChannelSender, Sender
+from bot.storage import db
+
+log = logging.getLogger(__name__)
+Mode = Literal["webhook", "polling"]
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class ConfigError(Exception):
+    """Settings that do not allow starting (a missing secret in webhook mode)."""
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def check_settings(settings: Settings, mode: Mode) -> list[str]:
+    """Problems that forbid starting; an empty list means go."""
+    problems: list[str] = []
+    ch = settings.channels
+    if mode == "webhook":
+        if settings.telegram_bot_token:
+            if not TELEGRAM_SECRET.fullmatch(_secret(settings.telegram_webhook_secret)):
+                problems.append("TELEGRAM_WEBHOOK_SECRET is required (1-256 of A-Z a-z 0-9 _ -)")
+            if ch.telegram.set_webhook_on_start and not ch.telegram.webhook_url:
+                problems.append("channels.telegram.webhook_url is required to call setWebhook")
+        if settings.zalo_bot_token:
+            if not 8 <= len(_secret(settings.zalo_bot_webhook_secret)) <= 256:
+                problems.append("ZALO_BOT_WEBHOOK_SECRET is required (8-256 characters)")
+            if ch.zalo_bot.set_webhook_on_start and not ch.zalo_bot.webhook_url:
+                problems.append("channels.zalo_bot.webhook_url is required to call setWebhook")
+        if settings.zalo_oa_app_id:
+            if not _secret(settings.zalo_oa_secret_key):
+                problems.append("ZALO_OA_SECRET_KEY is required to check webhook signatures")
+            if not _secret(settings.zalo_oa_app_secret):
+                problems.append("ZALO_OA_APP_SECRET is required to refresh access tokens")
+    return problems
+
+
+@dataclass
+class Runtime:
+    services: Services
+    mode: Mode
+    inbox: Inbox
+    workers: InboxWorkers
+    sender: Sender
+    channels: dict[str, Any] = field(default_factory=dict)
+    own_engine: AsyncEngine | None = None
+    _janitor: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        # One process owns a SQLite database: what a killed run left claimed is ours to redo.
+        if self.services.engine.dialect.name == "sqlite" and (n := await self.inbox.recover()):
+            log.warning("inbox: %d interrupted events will be processed again", n)
+        self.workers.start()
+        self.sender.start()
+        started: list[Any] = []
+        try:
+            for channel in self.channels.values():
+                await channel.start()
+                started.append(channel)
+        except BaseException:
+            for channel in reversed(started):
+                await channel.stop()
+            await self.workers.stop()
+            await self.sender.stop()
+            raise
+        self._janitor = asyncio.create_task(self._purge_forever(), name="inbox-janitor")
+
+    async def stop(self) -> None:
+        if self._janitor is not None:
+            self._janitor.cancel()
+            await asyncio.gather(self._janitor, return_exceptions=True)
+        # Turns in progress finish and their replies go out before the platform clients close.
+        await self.workers.stop()
+        await self.sender.stop()
+        for channel in self.channels.values():
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("stopping channel %s", channel.channel)
+        if self.own_engine is not None:
+            await self.own_engine.dispose()
+
+    async def _purge_forever(self) -> None:
+        keep = dt.timedelta(hours=self.services.settings.channels.inbox.retention_hours)
+        while True:
+            try:
+                if n := await self.inbox.purge(keep):
+                    log.info("inbox: %d old events deleted", n)
+                if n := await self.sender.purge_replies(keep):
+                    log.info("outbox: %d old replies deleted", n)
+            except Exception:
+                log.exception("inbox: purge failed")
+            await asyncio.sleep(3600)
+
+
+async def run_polling(services: Services) -> None:
+    """`make run` with a channel token: poll until SIGINT or SIGTERM, then stop cleanly."""
+    import signal
+
+    runtime = build_runtime(services, "polling")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    log.warning("polling %s; Ctrl-C to stop", ", ".join(sorted(runtime.channels)))
+    try:
+        await stop.wait()
+    finally:
+        await runtime.stop()
+
+
+def build_runtime(services: Services, mode: Mode) -> Runtime:
+    settings = services.settings
+    if problems := check_settings(settings, mode):
+        raise ConfigError("; ".join(problems))
+    # httpx logs each request URL at INFO, and Telegram and Zalo bot URLs contain the bot token.
+    httpx_log = logging.getLogger("httpx")
+    httpx_log.setLevel(max(logging.WARNING, httpx_log.level))
+    ch = settings.channels
+    sessions, own_engine = _channel_sessions(services)
+    inbox = Inbox(sessions, lease_s=ch.inbox.lease_s, max_attempts=ch.inbox.max_attempts)
+    senders: list[ChannelSender] = []
+    holder: dict[str, Sender] = {}
+    workers = InboxWorkers(
+        inbox,
+        services.dialogue,
+        concurrency=ch.inbox.workers,
+        poll_s=ch.inbox.poll_s,
+        on_replies=lambda: holder["sender"].nudge(),
+        failure_text=(
+            "Dạ, hệ thống đang gặp sự cố nên chưa trả lời được tin nhắn này. Anh/Chị vui lòng thử lại sau "
+            f"hoặc gọi đường dây nóng {services.office.hotline} ạ."
+        ),
+    )
+    store = WebhookStore(inbox, workers.wake, ch.server.store_timeout_s)
+    channels: dict[str, Any] = {}
+    max_body = ch.server.max_body_bytes
+    if settings.telegram_bot_token:
+        from bot.channels.telegram import TelegramChannel
+
+        channels["telegram"] = TelegramChannel(
+            ch.telegram, _secret(settings.telegram_bot_token), store, polling=mode == "polling",
+            webhook_secret=_secret(settings.telegram_webhook_secret), max_body_bytes=max_body,
+        )
+    if settings.zalo_bot_token:
+        from bot.channels.zalo_bot import ZaloBotChannel
+        from bot.channels.zalo_bot_client import ZaloBotClient
+
+        channels["zalo_bot"] = ZaloBotChannel(
+            ch.zalo_bot, ZaloBotClient(ch.zalo_bot, _secret(settings.zalo_bot_token)), store,
+            polling=mode == "polling", webhook_secret=_secret(settings.zalo_bot_webhook_secret),
+            max_body_bytes=max_body,
+        )
+    if settings.zalo_oa_app_id and mode == "webhook":
+        channels["zalo"] = _zalo_oa(services, store, max_body)
+    elif settings.zalo_oa_app_id:
+        log.warning("Zalo OA only works with the web server (`python -m bot serve`); not started")
+    senders = list(channels.values())
+    sender = Sender(
+        sessions, senders, concurrency=ch.sender.concurrency, max_attempts=ch.sender.max_attempts,
+        poll_s=ch.sender.poll_s, batch=ch.sender.batch,
+    )
+    holder["sender"] = sender
+    return Runtime(services, mode, inbox, workers, sender, channels, own_engine)
+
+
+def _channel_sessions(services: Services) -> tuple[async_sessionmaker[AsyncSession], AsyncEngine | None]:
+    """Sessions for the inbox and the sender: on SQLite from a small pool of open connections.
+
+    The application's SQLite engine opens a connection per session (an aiosqlite thread,
+    ~10-20 ms here); the webhook answers sooner when a few stay open.
+    """
+    if services.engine.dialect.name != "sqlite":
+        return services.sessions, None
+    engine = create_async_engine(services.engine.url, pool_size=4, max_overflow=16)
+    db.install_sqlite_pragmas(engine.sync_engine)
+    return db.session_factory(engine), engine
+
+
+def _zalo_oa(services: Services, store: WebhookStore, max_body: int) -> Any:
+    from bot.channels.zalo_oa import ZaloOAChannel
+    from bot.channels.zalo_oa_client import TokenPair, ZaloOAClient
+    from bot.channels.zalo_oa_tokens import ZaloTokenStore
+
+    s = services.settings
+    app_id = s.zalo_oa_app_id or ""
+    client = ZaloOAClient(s.channels.zalo_oa, app_id, _secret(s.zalo_oa_app_secret))
+    access, refresh = _secret(s.zalo_oa_access_token), _secret(s.zalo_oa_refresh_token)
+    tokens = ZaloTokenStore(
+        services.sessions, client, seed=TokenPair(access, refresh) if access and refresh else None,
+        refresh_margin_s=s.channels.zalo_oa.refresh_margin_s,
+    )
+    return ZaloOAChannel(
+        s.channels.zalo_oa, app_id=app_id, secret_key=_secret(s.zalo_oa_secret_key), client=client,
+        tokens=tokens, store=store, max_body_bytes=max_body,
+    )
