@@ -11,6 +11,8 @@ import asyncio
 import json
 import random
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -97,11 +99,23 @@ async def run(urls: list[str], token: str | None, nlu_pid: int | None, db_path: 
     }
 
 
+def _last_json_line(module: str) -> dict[str, object]:
+    """Run another benchmark module and take the JSON object on its last line."""
+    out = subprocess.run([sys.executable, "-m", module], check=True, stdout=subprocess.PIPE, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
 def main() -> None:
+    """Core benchmark, then the resolver and the Telegram webhook benchmarks; one merged JSON line."""
     import tempfile
 
     from nlu.server import running_server
 
     with tempfile.TemporaryDirectory() as tmp, running_server() as server:
-        result = asyncio.run(run([server.url], server.token, server.pid, Path(tmp) / "bench.sqlite3"))
+        result: dict[str, object] = dict(
+            asyncio.run(run([server.url], server.token, server.pid, Path(tmp) / "bench.sqlite3"))
+        )
+    print(json.dumps(result), file=sys.stderr, flush=True)
+    result.update(_last_json_line("knowledge_base.bench_resolver"))
+    result.update(_last_json_line("bot.bench_telegram"))
     print(json.dumps(result), flush=True)

@@ -35,7 +35,6 @@ import argparse
 import random
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -141,7 +140,6 @@ def build(source_dir: Path = SOURCE_DIR) -> tuple[dict[str, list[str]], list[str
     _, raw = load_sources(source_dir)
     warnings: list[str] = []
     per_intent: dict[str, list[str]] = {}
-    owner: dict[str, str] = {}
     for intent in sorted(raw):
         seen: set[str] = set()
         kept: list[str] = []
@@ -156,16 +154,15 @@ def build(source_dir: Path = SOURCE_DIR) -> tuple[dict[str, list[str]], list[str
             kept.append(ex)
         per_intent[intent] = kept
     # The same normalised text under two intents teaches nothing: drop it from both.
-    counts = Counter(plain(ex) for exs in per_intent.values() for ex in set(map(plain, exs)))
-    clashes = {t for t, n in counts.items() if n > 1}
+    owners: dict[str, list[str]] = {}
     for intent, exs in per_intent.items():
         for ex in exs:
-            if plain(ex) in clashes:
-                owner.setdefault(plain(ex), "")
-                owner[plain(ex)] += f" {intent}"
+            owners.setdefault(plain(ex), []).append(intent)
+    clashes = {text: intents for text, intents in owners.items() if len(intents) > 1}
+    for intent, exs in per_intent.items():
         per_intent[intent] = [ex for ex in exs if plain(ex) not in clashes]
-    for text, intents in sorted(owner.items()):
-        warnings.append(f"dropped, under several intents ({intents.strip()}): {text}")
+    for text, intents in sorted(clashes.items()):
+        warnings.append(f"dropped, under several intents ({' '.join(intents)}): {text}")
     return per_intent, warnings
 
 

@@ -85,10 +85,7 @@ def evaluate(url: str, path: Path, show_wrong: bool = True) -> list[dict]:
         print("  misclassified:")
         for r in rows:
             if r["gold"] != r["pred"]:
-                print(
-                    f"    [{r['gold']} -> {r['pred']} {r['conf']:.2f}] {r['text'][:110]}"
-                    f"  ({','.join(r['tags'])})"
-                )
+                print(f"    [{r['gold']} -> {r['pred']} {r['conf']:.2f}] {r['text'][:110]}  ({','.join(r['tags'])})")
     return rows
 
 
