@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from fakes.db import Clock, pg_schema_url
 from sqlalchemy import func, select
 
 from bot.app import Services, build_services
@@ -32,41 +31,7 @@ __all__ = [
 
 DATA = Path(__file__).parent / "data" / "dossiers"
 HASH_KEY = "test-dossier-hash-key-0123456789"
-PG_URL = os.environ.get("TTHC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 _events = itertools.count()
-
-
-class Clock:
-    """Aware UTC time that tests move by hand."""
-
-    def __init__(self, start: dt.datetime = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-def _pg_schema_url() -> Iterator[str]:
-    import psycopg
-
-    base = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        admin = psycopg.connect(base, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL needed in CI: {exc}")
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
-    schema = f"dossier_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -74,7 +39,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'dossiers.sqlite3'}"
     else:
-        yield from _pg_schema_url()
+        yield from pg_schema_url("dossier_test")
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fakes.db import Clock as SClock
+from fakes.db import pg_schema_url
 from sqlalchemy import func, select
 
 from bot.app import Services, build_services
@@ -32,44 +32,9 @@ __all__ = [
     "survey_record", "svc",
 ]
 
-PG_URL = os.environ.get("TTHC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CODE = "000.22.27.H49-261126-0003"
 STAFF = "test:staff-1"
 _events = itertools.count()
-
-
-class SClock:
-    """Aware UTC time that tests move by hand (shared by the dossier and survey services)."""
-
-    def __init__(self, start: dt.datetime = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-def pg_schema() -> Iterator[str]:
-    """A randomly named schema, dropped afterwards, so parallel test runs never share tables."""
-    import psycopg
-
-    base = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        admin = psycopg.connect(base, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL needed in CI: {exc}")
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
-    schema = f"survey_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -77,7 +42,7 @@ def survey_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'surveys.sqlite3'}"
     else:
-        yield from pg_schema()
+        yield from pg_schema_url("survey_test")
 
 
 @pytest.fixture

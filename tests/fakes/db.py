@@ -1,7 +1,8 @@
-"""Databases for the channel tests: a SQLite file, or a fresh PostgreSQL schema (skipped when unreachable)."""
+"""Test databases (a fresh PostgreSQL schema; skipped when unreachable, failed in CI) and a movable clock."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -29,3 +30,16 @@ def pg_schema_url(prefix: str = "channels_test") -> Iterator[str]:
     finally:
         admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         admin.close()
+
+
+class Clock:
+    """Aware UTC time that tests move by hand."""
+
+    def __init__(self, start: dt.datetime = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
