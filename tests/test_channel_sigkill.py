@@ -169,17 +169,24 @@ async def test_sigkill_during_fifty_conversations(
     headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
     rnd = random.Random(7)
     kills = 0
+    acked = 0
+    total = sum(len(script(u)) for u in range(USERS))
+    # Kill at random points of progress, not of time: on a fast machine the conversations
+    # would otherwise end before the assistant had been killed enough times.
+    points = sorted(rnd.sample(range(total // 10, total * 9 // 10), MAX_KILLS))
     try:
         assistant.start()
         async with httpx.AsyncClient(timeout=10) as client:
             await wait_for(lambda: assistant.ready(client), 120, "the assistant to start")
 
             async def citizen(user: int) -> None:
+                nonlocal acked
                 for turn in range(len(script(user))):
                     while True:  # as Telegram does: resend until acknowledged
                         try:
                             response = await client.post(url, json=update(user, turn), headers=headers)
                             if response.status_code == 200:
+                                acked += 1
                                 break
                         except httpx.HTTPError:
                             pass
@@ -188,8 +195,9 @@ async def test_sigkill_during_fifty_conversations(
 
             async def killer(conversations: asyncio.Future[Any]) -> None:
                 nonlocal kills
-                while not conversations.done() and kills < MAX_KILLS:
-                    await asyncio.sleep(rnd.uniform(0.3, 1.5))
+                for point in points:
+                    while acked < point and not conversations.done():
+                        await asyncio.sleep(0.01)
                     if conversations.done():
                         break
                     assistant.kill()
