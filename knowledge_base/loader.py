@@ -6,14 +6,13 @@ file, the field path (e.g. ``documents[2].copies``) and what is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge_base.schema import Office, Procedure
+from knowledge_base.yaml_files import read_yaml, validation_problems
 
 __all__ = ["KnowledgeBaseError", "load_office", "load_procedure", "load_procedures"]
 
@@ -26,39 +25,14 @@ class KnowledgeBaseError(ValueError):
     """A knowledge-base file is missing, unreadable or invalid."""
 
 
-def _field_path(loc: Sequence[int | str]) -> str:
-    """Render a pydantic error location as ``documents[2].copies``."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "(top level)"
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeBaseError(f"{path}: cannot read file: {exc}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise KnowledgeBaseError(f"{path}{where}: YAML syntax error: {problem}") from exc
-
-
 def _validate(model: type[M], path: Path) -> M:
-    data = _read_yaml(path)
+    data = read_yaml(path, KnowledgeBaseError, str(path))
     if not isinstance(data, dict):
         raise KnowledgeBaseError(f"{path}: expected a mapping of fields, got {type(data).__name__}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{_field_path(err['loc'])}: {err['msg']}" for err in exc.errors())
+        problems = "; ".join(validation_problems(exc))
         raise KnowledgeBaseError(f"{path}: {problems}") from exc
 
 

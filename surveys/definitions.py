@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from knowledge_base.yaml_files import read_yaml, validation_problems
 
 __all__ = [
     "CONSENT_PLACEHOLDERS", "Choice", "Consent", "Element", "Question", "Scale", "SurveyDefinitionError",
@@ -118,14 +118,6 @@ class SurveyForm(_Strict):
 # -- loading -------------------------------------------------------------------------------------------
 
 
-def _field_path(loc: Sequence[int | str]) -> str:
-    """A pydantic location as ``questions[2].scale``."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
-
-
 def _placeholders(text: str) -> set[str]:
     try:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
@@ -188,29 +180,15 @@ def _cross_checks(form: SurveyForm) -> list[str]:
     return problems
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SurveyDefinitionError(f"{path.name}: cannot read file: {exc}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SurveyDefinitionError(f"{path.name}{where}: YAML syntax error: {problem}") from exc
-
-
 def load_form(path: Path) -> SurveyForm:
     """One definition file; its name (without suffix) must equal its ``id``."""
-    data = _read_yaml(path)
+    data = read_yaml(path, SurveyDefinitionError, path.name)
     if not isinstance(data, dict):
         raise SurveyDefinitionError(f"{path.name}: expected a mapping of fields, got {type(data).__name__}")
     try:
         form = SurveyForm.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{path.name}: {_field_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = [f"{path.name}: {p}" for p in validation_problems(exc)]
         raise SurveyDefinitionError("\n".join(problems)) from exc
     problems = [f"{path.name}: {p}" for p in _cross_checks(form)]
     if path.stem != form.id:
