@@ -34,6 +34,11 @@ How it scores (the precomputed index is in ``resolver_index``):
    imported variant whose own words the message says ("khai sinh ... có yếu tố
    nước ngoài", "đổi giấy phép lái xe quân sự") explains more of it than the
    curated look-alike, and then keeps its full score.
+6. Tone marks: folded, "thuế" (tax) and "thuê" (rent) are one word. A message
+   written with tone marks (``original``) is also scored against a *toned* index
+   (``resolver_index.keep_tones``); its answer stands when confident, or when the
+   folded reading names nothing. Siblings that share an alias (a family's name)
+   are ordered, between equal scores, by how well their own phrases are said.
 
 Decision: ``confident`` when the best score reaches ``CONFIDENT``, leads the
 runner-up by ``MARGIN`` (in the saturated or the plain score) and is not a
@@ -49,7 +54,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from knowledge_base.resolver_index import Index, Query
+from knowledge_base.resolver_index import Index, Query, has_tone_marks, keep_tones
 from knowledge_base.schema import Procedure
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
@@ -99,6 +104,7 @@ class Resolver:
     def __init__(self, procedures: Mapping[str, Procedure]) -> None:
         self._procedures = dict(procedures)
         self._index = Index(self._procedures.values())
+        self._toned = Index(self._procedures.values(), tones=True)
         any_curated = any(p.curated for p in self._procedures.values())
         self._imported = {code for code, p in self._procedures.items() if any_curated and not p.curated}
         self._prior: dict[str, float] = {}
@@ -108,8 +114,11 @@ class Resolver:
                 prior *= MINISTRY_ONLY_PRIOR
             self._prior[code] = prior
 
-    def resolve(self, text: str, mention: str | None = None) -> Resolution:
+    def resolve(self, text: str, mention: str | None = None, original: str | None = None) -> Resolution:
         """Resolve a normalised message, using the NLU's normalised mention when given.
+
+        ``original``, the message as written: when it has tone marks, the toned index scores it
+        first ("khai thuế" is not "cho thuê"); when that names nothing, the folded one does.
 
         The mention (the words the NLU tagged as the procedure) says *which* words
         name the procedure, but may drop qualifiers ("kết hôn" out of "kết hôn với
@@ -119,42 +128,55 @@ class Resolver:
         share of the mention it accounts for. When that leaves nothing, the mention
         is resolved on its own.
         """
-        query = self._index.query(text)
+        marked = keep_tones(original, text) if original and has_tone_marks(original) else None
+        if marked is None:
+            return self._resolve(self._index, text, mention)
+        toned = self._resolve(self._toned, marked, _aligned(mention, text, marked))
+        if toned.kind == "confident":
+            return toned
+        # Otherwise the folded reading: a tone typo ("khai tủ") reads as another word with marks.
+        folded = self._resolve(self._index, text, mention)
+        return toned if folded.kind == "none" and toned.kind != "none" else folded
+
+    def _resolve(self, index: Index, text: str, mention: str | None) -> Resolution:
+        query = index.query(text)
         if mention and mention.strip() and mention.strip() != text.strip():
-            said = self._index.query(mention)
-            weight = self._index.weight(said)
+            said = index.query(mention)
+            weight = index.weight(said)
             if weight > 0:  # else no word of the mention is known: rely on the message
-                ranked, good = self._ranked(query)
+                ranked, good = self._ranked(index, query)
                 scaled = []
                 for s in ranked:
-                    part = min(1.0, self._index.explained(said, good.get(s.code, ())) / weight)
-                    scaled.append(_Scored(s.code, s.score * part, s.cover, s.share, s.exact * part))
+                    part = min(1.0, index.explained(said, good.get(s.code, ())) / weight)
+                    scaled.append(_Scored(s.code, s.score * part, s.cover, s.share, s.exact * part, s.own))
                 scaled.sort(key=_order)
                 resolution = self._decide(scaled)
                 if resolution.kind != "none":
                     return resolution
-                return self._decide(self._ranked(said)[0])
-        return self._decide(self._ranked(query)[0])
+                return self._decide(self._ranked(index, said)[0])
+        return self._decide(self._ranked(index, query)[0])
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """All procedures with a positive score for a normalised text, best first (for diagnostics)."""
-        return [(s.code, s.score) for s in self._ranked(self._index.query(text))[0]]
+        return [(s.code, s.score) for s in self._ranked(self._index, self._index.query(text))[0]]
 
     # -- internals -----------------------------------------------------------------------------------
 
-    def _ranked(self, query: Query) -> tuple[list[_Scored], dict[str, list[int]]]:
+    def _ranked(self, index: Index, query: Query) -> tuple[list[_Scored], dict[str, list[int]]]:
         """Procedures by score, best first, and the good phrases of those in the running."""
-        index = self._index
         matches = index.match(query) if query.tokens else []
         if not matches:
             return [], {}
         # Per procedure: its best phrase coverage (and saturated coverage) ...
         covers: dict[str, float] = {}
         saturated: dict[str, float] = {}
+        own: dict[str, float] = {}  # ... and of its own phrases (those no other procedure shares)
         for pid, cover, sat in matches:
             code = index.phrases[pid].code
             if cover > covers.get(code, 0.0):
                 covers[code] = cover
+            if not index.phrases[pid].shared and cover > own.get(code, 0.0):
+                own[code] = cover
             if sat > saturated.get(code, 0.0):
                 saturated[code] = sat
         best_sat = max(saturated.values())
@@ -192,7 +214,7 @@ class Resolver:
                 lead = 0.0 if curated_share is None else min(1.0, max(0.0, (share - curated_share) / OWN_WORDS))
                 prior *= IMPORTED_PRIOR + (1.0 - IMPORTED_PRIOR) * lead
             scale = ((1.0 - EXPLAIN_SHARE) + EXPLAIN_SHARE * share) * prior
-            scored.append(_Scored(code, saturated[code] * scale, cover, share, cover * scale))
+            scored.append(_Scored(code, saturated[code] * scale, cover, share, cover * scale, own.get(code, 0.0)))
         scored.sort(key=_order)
         return scored, good
 
@@ -247,7 +269,19 @@ class _Scored:
     cover: float  # coverage of the procedure's best phrase
     share: float  # message weight explained, relative to the best explanation
     exact: float  # the score from the plain coverage: breaks ties (a long name's unsaid qualifiers)
+    own: float = 0.0  # coverage of its own phrases: breaks ties between siblings sharing an alias
 
 
-def _order(s: _Scored) -> tuple[float, float, str]:
-    return (-round(s.score + PLAIN_WEIGHT * s.exact, 9), -s.exact, s.code)
+def _aligned(mention: str | None, folded: str, marked: str) -> str | None:
+    """The mention (words of the folded text) in the toned text's words, when it can be found there."""
+    if not mention:
+        return mention
+    words, said = folded.split(), mention.split()
+    for i in range(len(words) - len(said) + 1):
+        if words[i : i + len(said)] == said:
+            return " ".join(marked.split()[i : i + len(said)])
+    return mention
+
+
+def _order(s: _Scored) -> tuple[float, float, float, str]:
+    return (-round(s.score + PLAIN_WEIGHT * s.exact, 9), -round(s.exact, 9), -s.own, s.code)

@@ -27,17 +27,18 @@ official name has said enough of it.
 from __future__ import annotations
 
 import collections
+import functools
 import heapq
 import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 
 from knowledge_base.schema import Procedure
-from nlu.normalize import canonical_tones, fold, normalize
+from nlu.normalize import ABBREVIATIONS, canonical_tones, fold, normalize
 
 # -- content words ---------------------------------------------------------------------------------------
 
@@ -57,13 +58,14 @@ STOP_PHRASES: tuple[str, ...] = _phrases(
     xin chao, chao, kinh gui, kinh thua, tran trong, xin cam on, cam on, chan thanh, vui long, lam on
     a, ad, admin, ah, ak, nhe, nhen, nhi, vay, oi, alo, ok, u, thi, la, hay, nen, ma, ha, luon, chut
     giup, giup do, voi a, nhe a, duoc khong, co duoc khong, khong, chua, roi, nhanh
-    em, minh, toi, tui, anh, chi, anh chi, moi nguoi, chau, ong, ba, ban oi
+    em, minh, toi, tui, anh, chi, anh chi, moi nguoi, chau, ong, ba, ban oi, chung toi, chung em, chung minh
     nha minh, nha em, nha toi, gia dinh toi, gia dinh em
     cho hoi, xin hoi, hoi ve, muon hoi, em hoi, minh hoi, toi hoi, cho biet, xin cho biet
     muon, tim hieu, huong dan, tu van, thong tin, biet, ve viec, lien quan
     gi, nao, bao nhieu, bao lau, bao gio, khi nao, luc nao
     the nao, nhu the nao, nhu nao, ra sao, lam sao, the sao, lam the nao, lam gi
     o dau, len dau, di dau, nop dau, cho nao, noi nao, co quan nao, cap nao, o xa hay
+    noi nop, noi lam, noi tiep nhan, noi giai quyet
     giay to gi, can giay to, nhung giay to, giay to can, giay to nao, mang giay to
     ho so, thanh phan, bo ho so, nhung gi, gom, bao gom, gom nhung
     can gi, can nhung, can co, can phai, can chuan bi, can mang, chuan bi, mang theo
@@ -143,7 +145,8 @@ BEYOND_SATURATION = 0.3
 # cho con") names the one wanted after "muốn": those words weigh more in what a
 # procedure explains.
 _GOAL = "\x00goal"
-_GOAL_RE = re.compile(r"(?<!\S)(?:muon|can lam)(?!\S)")
+# ("muốn hỏi", "muốn biết" ask a question: the goal is not the words after them.)
+_GOAL_RE = re.compile(r"(?<!\S)(?:muon(?! (?:hoi|biet|tim hieu|xin|duoc hoi)(?!\S))|can lam)(?!\S)")
 GOAL_WINDOW = 5
 GOAL_FOCUS = 1.5
 _PAREN_RE = re.compile(r"\([^()]*\)")
@@ -185,12 +188,12 @@ def _spelled_out(normalized: str) -> list[str]:
     return _STOP_RE.sub(" ", normalized).split()
 
 
-def _name_pairs(texts: Iterable[str]) -> frozenset[tuple[str, str]]:
+def _name_pairs(texts: Iterable[str], norm: Callable[[str], str] = normalize) -> frozenset[tuple[str, str]]:
     """Pairs of syllables, one of them a question word of NAME_SYLLABLES, that NAME_PAIR_USES or more
     names use as a word ("chi nhanh", "phuong tien", "hang khong", "thi thuc")."""
     seen: dict[tuple[str, str], int] = {}
     for text in texts:
-        for a, b in set(itertools.pairwise(_spelled_out(normalize(text)))):
+        for a, b in set(itertools.pairwise(_spelled_out(norm(text)))):
             if (a in NAME_SYLLABLES or b in NAME_SYLLABLES) and all(
                 w not in LIGHT_WORDS and (w in NAME_SYLLABLES or w not in _STOP_WORDS) for w in (a, b)
             ):
@@ -209,6 +212,63 @@ def _canonical(token: str) -> str:
     return _FINAL_Y.sub(r"\1i", token)
 
 
+# -- tone marks -------------------------------------------------------------------------------------------
+
+# Folding merges words that tone marks tell apart ("thuế" tax / "thuê" rent, "đổi" change / "đối"
+# towards). A *toned* index keeps the marks of content words; the words the rules above name
+# (question and function words, name syllables, abbreviations) stay folded, so every rule works
+# unchanged on both kinds of text.
+_PUNCT_RE = re.compile(r"[^\w\s]|_")
+_REPEAT_RE = re.compile(r"([a-z])\1{2,}")
+_FOLDED_ONLY = _STOP_WORDS | LIGHT_WORDS | NAME_SYLLABLES | frozenset(NAME_ABBREVIATIONS)
+# Light words only a toned index can tell: "đối" of "đối với" when the asker drops "với" ("khai thuế
+# đối cá nhân"), folded the same as the content word "đổi" (change).
+TONED_LIGHT_WORDS = frozenset({"đối"})
+_I_OF_Y = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+TONED_SHARE = 0.5  # a message is read with its tone marks when at least this share of its words carry some
+_fold_word = functools.lru_cache(maxsize=65536)(fold)
+
+
+def keep_tones(raw: str, normalized: str | None = None) -> str | None:
+    """``normalize(raw)`` with the tone marks of its content words kept; None when the two cannot
+    be aligned word for word (a receipt code, an unusual spelling): the folded text is then used."""
+    normalized = normalize(raw) if normalized is None else normalized
+    out: list[str] = []
+    for word in _PUNCT_RE.sub(" ", canonical_tones(raw).lower()).split():
+        folded = _fold_word(word)
+        if folded in ABBREVIATIONS or _REPEAT_RE.search(folded) or folded in _FOLDED_ONLY or folded.isdigit():
+            out.extend(normalize(folded).split())
+        elif _FINAL_Y.match(folded):
+            out.append(word[:-1] + word[-1].translate(_I_OF_Y))
+        else:
+            out.append(word)
+    plain = normalized.split()
+    aligned = zip(out, plain, strict=False)
+    if len(out) != len(plain) or any(_canonical(_fold_word(t)) != _canonical(w) for t, w in aligned):
+        return None
+    # Words of the question phrases ("kết quả", "đối với") and goal markers ("cần làm") stay folded
+    # too, for the phrases to be found.
+    starts = list(itertools.accumulate((len(w) + 1 for w in plain[:-1]), initial=0))
+    for m in itertools.chain(_STOP_RE.finditer(normalized), _GOAL_RE.finditer(normalized)):
+        for i, start in enumerate(starts):
+            if m.start() <= start < m.end():
+                out[i] = plain[i]
+    return " ".join(out)
+
+
+@functools.lru_cache(maxsize=16384)  # a name is read three times while indexing
+def _toned_or_folded(text: str) -> str:
+    normalized = normalize(text)
+    return keep_tones(text, normalized) or normalized
+
+
+def has_tone_marks(raw: str) -> bool:
+    """Whether a message is written with tone marks (most of its words carry some)."""
+    words = [w for w in _PUNCT_RE.sub(" ", raw).split() if not w.isdigit()]
+    marked = sum(1 for w in words if _fold_word(w) != w.lower())
+    return bool(words) and marked >= TONED_SHARE * len(words)
+
+
 # -- the index --------------------------------------------------------------------------------------------
 
 
@@ -220,6 +280,7 @@ class Phrase:
     weights: dict[str, float]  # word -> weight
     bigrams: tuple[tuple[str, str, float], ...]  # (a, b, weight)
     heavy: frozenset[str]  # light words this phrase uses as content words ("tài" of "tài sản")
+    shared: bool = False  # other procedures have this phrase too (a family's alias)
 
 
 @dataclass
@@ -235,18 +296,22 @@ class Query:
 class Index:
     """Phrases of all procedures with IDF weights and a word -> phrase inverted index."""
 
-    def __init__(self, procedures: Iterable[Procedure]) -> None:
+    def __init__(self, procedures: Iterable[Procedure], tones: bool = False) -> None:
+        """``tones``: index the content words with their tone marks (``keep_tones``), for toned messages."""
         procedures = list(procedures)
+        self.tones = tones
+        self._norm: Callable[[str], str] = _toned_or_folded if tones else normalize
         texts = [(p.code, text) for p in procedures for text in _phrase_texts(p)]
-        self.kept = _name_pairs(text for _, text in texts)
+        self.kept = _name_pairs((text for _, text in texts), self._norm)
         heavy_in: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}  # distinct (code, tokens)
         for code, text in texts:
-            tokens = _phrase_tokens(text, self.kept)
+            tokens = _phrase_tokens(text, self.kept, self._norm)
             if tokens and any(t not in LIGHT_WORDS for t in tokens):
                 heavy_in[(code, tokens)] = heavy_in.get((code, tokens), frozenset()) | _heavy(text)
         for phrase_key, heavy in self._everyday_variants(procedures, heavy_in).items():
             heavy_in.setdefault(phrase_key, heavy)
         raw = list(heavy_in)
+        holders = collections.Counter(tokens for _, tokens in raw)
         # Document frequency: in how many procedures a word occurs.
         words_of: dict[str, set[str]] = {}
         for code, tokens in raw:
@@ -257,7 +322,8 @@ class Index:
             for w in words:
                 df[w] = df.get(w, 0) + 1
         self.full_idf = {w: math.log(1.0 + n_docs / d) for w, d in df.items()}
-        self.idf = {w: v * (LIGHT_FACTOR if w in LIGHT_WORDS else 1.0) for w, v in self.full_idf.items()}
+        light = LIGHT_WORDS | TONED_LIGHT_WORDS if tones else LIGHT_WORDS
+        self.idf = {w: v * (LIGHT_FACTOR if w in light else 1.0) for w, v in self.full_idf.items()}
         self.phrases: list[Phrase] = []
         self.postings: dict[str, list[tuple[int, float]]] = {}
         self.known_bigrams: set[tuple[str, str]] = set()
@@ -276,7 +342,7 @@ class Index:
                     self.known_bigrams.add((a, b))
             total = sum(uni.values()) + sum(bigrams.values())
             pairs = tuple((a, b, weight) for (a, b), weight in bigrams.items())
-            self.phrases.append(Phrase(code, tokens, total, uni, pairs, heavy))
+            self.phrases.append(Phrase(code, tokens, total, uni, pairs, heavy, holders[tokens] > 1))
             for t, weight in uni.items():
                 self.postings.setdefault(t, []).append((pid, weight))
         # The same postings as parallel lists (phrase ids, weights): faster to accumulate.
@@ -295,6 +361,11 @@ class Index:
                 for key in {w, *_deletions(w)}:
                     self._deletes.setdefault(key, set()).add(w)
         self._variant_cache: dict[str, dict[str, float]] = {}
+        # Toned index: the toned words of each folded one, for words a toned message writes without marks.
+        self._forms: dict[str, set[str]] = {}
+        if tones:
+            for w in self.idf:
+                self._forms.setdefault(_canonical(fold(w)), set()).add(w)
 
     def _everyday_variants(
         self, procedures: list[Procedure], phrases: dict[tuple[str, tuple[str, ...]], frozenset[str]]
@@ -315,10 +386,10 @@ class Index:
             by_code.setdefault(code, []).append((tokens, heavy))
         out: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
         for c in curated:
-            span = _phrase_tokens(c.name, self.kept)
+            span = _phrase_tokens(c.name, self.kept, self._norm)
             if len(span) < 2:
                 continue
-            everyday = {_phrase_tokens(a, self.kept): _heavy(a) for a in c.aliases}
+            everyday = {_phrase_tokens(a, self.kept, self._norm): _heavy(a) for a in c.aliases}
             for p in procedures:
                 if p.curated:
                     continue
@@ -487,6 +558,10 @@ class Index:
         known = tok in self.idf
         if known:
             out[tok] = 1.0
+        elif self.tones and tok in self._forms:  # written without tone marks: any of its toned words
+            out = dict.fromkeys(self._forms[tok], 1.0)
+            self._variant_cache[tok] = out
+            return out
         if len(tok) >= MIN_FUZZY_LEN and not tok.isdigit() and tok not in LIGHT_WORDS:
             keys = [tok, *_deletions(tok)] if not known else [tok]
             for key in keys:
@@ -530,11 +605,13 @@ def _heavy(text: str) -> frozenset[str]:
     return frozenset(f for w in words if (f := fold(w)) in LIGHT_WORDS and f != w and w not in LIGHT_FORMS)
 
 
-def _phrase_tokens(text: str, kept: frozenset[tuple[str, str]]) -> tuple[str, ...]:
+def _phrase_tokens(
+    text: str, kept: frozenset[tuple[str, str]], norm: Callable[[str], str] = normalize
+) -> tuple[str, ...]:
     """Content words of a name or alias. A short name that is mostly question words
     ("Hỗ trợ chi phí", "Miễn tiền chậm nộp") keeps them all: without them it would
     claim any message about "hỗ trợ"."""
-    normalized = normalize(text)
+    normalized = norm(text)
     tokens = content_tokens(normalized, kept)
     words = [_canonical(t) for t in normalized.split()]
     if words[:2] == ["thu", "tuc"]:
