@@ -5,7 +5,7 @@ STAMP := .venv/.installed
 FILE ?= ../shared/eval/dev.yml
 RECORDS ?= ../shared/data/dvc/records
 
-.PHONY: run test eval bench lint nlu-model import-catalog serve clean export bench-export survey-demo
+.PHONY: run test eval bench lint nlu-model import-catalog serve bench-cluster soak clean export bench-export survey-demo purge
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -33,8 +33,21 @@ lint: $(STAMP)
 # Refuses to start without the secrets of what it serves (README "Channels").
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# WORKERS > 1 needs PostgreSQL (docs/deployment.md).
+WORKERS ?= 1
 serve: $(STAMP)
-	$(PY) -m bot serve --host $(HOST) --port $(PORT)
+	$(PY) -m bot serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# 3 worker processes on PostgreSQL (a database created and dropped), one SIGKILLed halfway, and 1 worker
+# for comparison; last line JSON. TTHC_BENCH_PG_URL: server to use (default: local postgres).
+bench-cluster: $(STAMP)
+	$(PY) -m bot.bench_cluster
+
+# Steady load (SOAK_RATE msg/s for SOAK_S seconds, default 30 min at 5/s): memory and p95 at start and end.
+SOAK_S ?= 1800
+SOAK_RATE ?= 5
+soak: $(STAMP)
+	$(PY) -m bot.soak --seconds $(SOAK_S) --rate $(SOAK_RATE)
 
 # Staff export of survey responses (audited): make export FROM=2026-11-01 TO=2026-11-30 [FORMAT=csv]
 # [UNIT="Trung tâm ..."] [FORM=full] [ANONYMOUS=1] [OUT=file]
@@ -52,6 +65,11 @@ bench-export: $(STAMP)
 # The survey end to end in the terminal, on its own database (var/survey-demo.sqlite3).
 survey-demo: $(STAMP)
 	bash bot/survey/demo_chat.sh
+
+# Every retention period of config.yml (retention:, surveys.retention_days) at once; the server also runs
+# it daily. Idempotent and safe to interrupt (README "Personal data").
+purge: $(STAMP)
+	$(PY) -m bot purge
 
 nlu-model: $(STAMP)
 	$(PY) -m bot train

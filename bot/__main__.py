@@ -1,26 +1,24 @@
-"""Command line: `python -m bot run|eval|bench|db|train|serve|dossiers|export|surveys`."""
+"""Command line: `python -m bot run|eval|bench|db|train|serve|dossiers|export|surveys|purge|consents`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import sys
 from pathlib import Path
 
 from bot.config import ROOT, load_settings
 from bot.dossiers.cli import register as register_dossiers
+from bot.privacy.cli import register as register_privacy
 from bot.survey.cli import register as register_surveys
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.yml"
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Masked text or JSON logs and alert thresholds (config.yml `ops:`, TTHC_LOG_FORMAT)."""
+    from bot.logs import setup_process
+
+    setup_process(load_settings().ops, verbose)
 
 
 async def _chat(urls: list[str], token: str | None) -> None:
@@ -86,6 +84,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from bot.storage.db import upgrade
 
+    if args.revision == "backup":
+        from bot.backup import cmd_backup
+
+        return cmd_backup(load_settings().database_url, args.file)
+
     upgrade(load_settings().database_url, args.revision)
     return 0
 
@@ -105,37 +108,10 @@ def cmd_bench(_: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Webhook mode: channel webhooks, dossier push and /healthz on one server; refuses missing secrets."""
-    import contextlib
+    """Webhook mode: channel webhooks, dossier push and /healthz; refuses missing secrets (bot/serve.py)."""
+    from bot.serve import serve
 
-    import uvicorn
-
-    from bot.app import build_services, nlu_endpoint
-    from bot.dossiers.push import PushNotConfigured
-    from bot.runtime import ConfigError, build_runtime, check_settings
-    from bot.server import create_app
-
-    settings = load_settings()
-    if problems := check_settings(settings, "webhook"):
-        print("cannot start: " + "; ".join(problems), file=sys.stderr)
-        return 2
-    has_channels = bool(settings.telegram_bot_token or settings.zalo_bot_token or settings.zalo_oa_app_id)
-    # The dossier push alone needs no NLU; the channels answer citizens and do.
-    endpoint = nlu_endpoint(settings) if has_channels and not args.no_nlu else contextlib.nullcontext(([], None))
-    with endpoint as (urls, token):
-        services = build_services(settings, urls, token)
-        try:
-            app = create_app(build_runtime(services, "webhook"))
-        except (ConfigError, PushNotConfigured) as exc:
-            asyncio.run(services.aclose())
-            print(f"cannot start: {exc}", file=sys.stderr)
-            return 2
-        server = settings.channels.server
-        uvicorn.run(
-            app, host=args.host or server.host, port=args.port or server.port,
-            log_level="info" if args.verbose else "warning",
-        )
-    return 0
+    return serve(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", nargs="?", type=Path, default=DEFAULT_EVAL)
     p.add_argument("--no-nlu", action="store_true")
     p.set_defaults(func=cmd_eval)
-    p = sub.add_parser("db", help="apply database migrations")
-    p.add_argument("revision", nargs="?", default="heads")
+    p = sub.add_parser("db", help="apply database migrations; `db backup FILE`: copy a SQLite database")
+    p.add_argument("revision", nargs="?", default="heads", help="revision to upgrade to, or `backup`")
+    p.add_argument("file", nargs="?", type=Path, help="with `backup`: the copy to write")
     p.set_defaults(func=cmd_db)
     p = sub.add_parser("bench", help="latency and throughput of the core with the real NLU server")
     p.set_defaults(func=cmd_bench)
@@ -162,9 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default=None, help="default: channels.server.host in config.yml")
     p.add_argument("--port", type=int, default=None, help="default: channels.server.port in config.yml")
     p.add_argument("--no-nlu", action="store_true", help="do not start the NLU server (degraded mode)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (more than 1 needs PostgreSQL)")
     p.set_defaults(func=cmd_serve)
     register_dossiers(sub)
     register_surveys(sub)  # export, surveys demo|check|purge
+    register_privacy(sub)  # purge, consents
     args = parser.parse_args(argv)
     _logging(args.verbose)
     return int(args.func(args))

@@ -17,6 +17,7 @@ from bot.dossiers.keys import DEFAULT_FILE as DOSSIER_KEY_FILE
 from bot.dossiers.keys import load_hash_key
 from bot.dossiers.service import DossierService
 from bot.inbox_workers import TurnStore
+from bot.privacy.setup import build_privacy
 from bot.storage import db
 from bot.survey.setup import SurveyComponents, build_surveys
 from knowledge_base.loader import load_office, load_procedures
@@ -78,7 +79,8 @@ def build_services(
     understander = Understander(nlu, resolver, settings.nlu.intent_threshold, settings.dialogue.max_text_chars)
     dossiers = DossierService(load_hash_key(settings.path(DOSSIER_KEY_FILE)), office.hotline)
     surveys = build_surveys(settings, dossiers, procedures, office)  # registers the status-10 invitation hook
-    flows: list[Flow] = [*surveys.flows, DossierFlow(dossiers, procedures, office)]
+    privacy = build_privacy(dossiers, procedures)  # first: /dulieu, /xoadulieu before any other claim
+    flows: list[Flow] = [privacy, *surveys.flows, DossierFlow(dossiers, procedures, office)]
     dialogue = Dialogue(
         understander, procedures, office, TurnStore(sessions), settings.centre.serves_levels, flows
     )

@@ -53,6 +53,36 @@ class SurveySettings(BaseModel):
     exports_dir: Path = Path("var/exports")  # XLSX files made for staff in chat
 
 
+class RetentionSettings(BaseModel):
+    """How long each kind of personal data is kept (config.yml `retention:`); `python -m bot purge` enforces it.
+
+    Survey answers follow `surveys.retention_days`; inbox events and sent replies
+    `channels.inbox.retention_hours`.
+    """
+
+    conversations_days: int = Field(default=30, ge=1)  # chat state idle this long is deleted
+    lookup_failures_hours: int = Field(default=24, ge=24)  # never under the 24-hour lookup limit window
+    notifications_days: int = Field(default=30, ge=1)  # delivered or undeliverable notifications, invitations
+    revoked_consents_days: int = Field(default=365, ge=1)  # a withdrawn consent is kept as proof this long
+    closed_subscriptions_days: int = Field(default=90, ge=1)  # follows of a closed dossier end after this
+    export_files_days: int = Field(default=7, ge=1)  # staff XLSX files made in chat
+    batch_size: int = Field(default=500, ge=1)  # rows per transaction: short locks, safe to interrupt
+
+
+class SpikeAlertSettings(BaseModel):
+    """More than `threshold` events within `window_minutes` writes one `ALERT ...` WARNING line (bot.alerts)."""
+
+    threshold: int = Field(default=20, ge=1)
+    window_minutes: float = Field(default=10.0, gt=0)
+
+
+class OpsSettings(BaseModel):
+    """Operations (config.yml `ops:`): log format and alert thresholds; README "Operations"."""
+
+    log_format: Literal["text", "json"] = "text"  # TTHC_LOG_FORMAT=json|text overrides it
+    failed_verifications_alert: SpikeAlertSettings = Field(default_factory=SpikeAlertSettings)
+
+
 class Settings(BaseSettings):
     """All settings; relative paths are relative to the project root."""
 
@@ -64,6 +94,8 @@ class Settings(BaseSettings):
     knowledge_base: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings)
     dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
     surveys: SurveySettings = Field(default_factory=SurveySettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     # Staff chats, as "channel:user_id": they may ask for /baocao and /xuatbaocao.
     staff: list[str] = Field(default_factory=list)
 

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.core.conversations import ConversationStore
 from bot.core.dialogue import Dialogue
 from bot.core.messages import Reply
@@ -118,6 +119,7 @@ def reply_rows(channel: str, user_id: str, key_prefix: str, replies: list[Reply]
             "user_id": user_id,
             "text": r.text,
             "buttons": [[b.label, b.payload] for b in r.buttons] or None,
+            "attachment": r.attachment,
             "dedupe_key": f"{key_prefix}:{i}"[:200],
             "status": "pending",
             "attempts": 0,
@@ -198,6 +200,7 @@ class InboxWorkers:
         self._tasks.discard(task)
         self._wake.set()  # the user's next event may be claimable now
 
+    @metrics.timed_turn
     async def process(self, event: ClaimedEvent) -> None:
         scope = _TurnScope(sessions=self._inbox.sessions)
         token = _turn.set(scope)
@@ -229,6 +232,7 @@ class InboxWorkers:
         rows = reply_rows(event.channel, event.user_id, f"reply:{event.channel}:{event.event_key}", replies)
         await queue_replies(session, rows)
         await session.commit()
+        metrics.turn_committed(event.channel)
 
     async def _record_failure(self, event: ClaimedEvent, exc: Exception) -> None:
         try:

@@ -21,8 +21,10 @@ from bot.channels.common import WebhookStore
 from bot.config import Settings
 from bot.inbox import Inbox
 from bot.inbox_workers import InboxWorkers
+from bot.privacy.purge import daily as daily_purge
 from bot.sender import ChannelSender, Sender
 from bot.storage import db
+from bot.survey.export_jobs import ExportJobs
 
 log = logging.getLogger(__name__)
 Mode = Literal["webhook", "polling"]
@@ -69,6 +71,7 @@ class Runtime:
     sender: Sender
     channels: dict[str, Any] = field(default_factory=dict)
     own_engine: AsyncEngine | None = None
+    export_jobs: ExportJobs | None = None  # staff exports asked for in chat
     _janitor: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -77,6 +80,8 @@ class Runtime:
             log.warning("inbox: %d interrupted events will be processed again", n)
         self.workers.start()
         self.sender.start()
+        if self.export_jobs is not None:
+            await self.export_jobs.start()
         started: list[Any] = []
         try:
             for channel in self.channels.values():
@@ -94,6 +99,8 @@ class Runtime:
         if self._janitor is not None:
             self._janitor.cancel()
             await asyncio.gather(self._janitor, return_exceptions=True)
+        if self.export_jobs is not None:
+            await self.export_jobs.stop()
         # Turns in progress finish and their replies go out before the platform clients close.
         await self.workers.stop()
         await self.sender.stop()
@@ -113,6 +120,7 @@ class Runtime:
                     log.info("inbox: %d old events deleted", n)
                 if n := await self.sender.purge_replies(keep):
                     log.info("outbox: %d old replies deleted", n)
+                await daily_purge(self.services)  # every retention period, once a day (bot/privacy/purge.py)
             except Exception:
                 log.exception("inbox: purge failed")
             await asyncio.sleep(3600)
@@ -187,7 +195,10 @@ def build_runtime(services: Services, mode: Mode) -> Runtime:
         poll_s=ch.sender.poll_s, batch=ch.sender.batch,
     )
     holder["sender"] = sender
-    return Runtime(services, mode, inbox, workers, sender, channels, own_engine)
+    jobs = None
+    if services.surveys is not None:  # "/xuatbaocao" then answers at once; the file follows via the outbox
+        jobs = services.surveys.reports.jobs = ExportJobs(sessions, services.surveys.reports, on_queued=sender.nudge)
+    return Runtime(services, mode, inbox, workers, sender, channels, own_engine, export_jobs=jobs)
 
 
 def _channel_sessions(services: Services) -> tuple[async_sessionmaker[AsyncSession], AsyncEngine | None]:

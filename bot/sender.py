@@ -24,11 +24,12 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.channels.settings import RateLimits
-from bot.core.messages import Button, Reply
+from bot.core.messages import Button, Reply, offer_buttons
 from bot.ratelimit import ChannelLimiter
 from bot.sqlite_gate import writing
-from bot.storage.models import Outbox, utcnow
+from bot.storage.models import Conversation, Outbox, utcnow
 
 log = logging.getLogger(__name__)
 LEADER_LOCK = 0x7474_6863_5F73  # "tthc_s": one sending process per database
@@ -68,7 +69,7 @@ def reply_of(row: Outbox) -> Reply:
             buttons.append(Button(str(b.get("label", "")), str(b.get("payload", ""))))
         elif isinstance(b, list | tuple) and len(b) == 2:
             buttons.append(Button(str(b[0]), str(b[1])))
-    return Reply(row.text, tuple(buttons))
+    return Reply(row.text, tuple(buttons), row.attachment)
 
 
 class Sender:
@@ -99,6 +100,7 @@ class Sender:
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
         self._leader: AsyncConnection | None = None
+        self._leader_checked = 0.0
 
     def nudge(self) -> None:
         self._wake.set()
@@ -118,7 +120,10 @@ class Sender:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         if self._leader is not None:
-            await self._leader.close()
+            # Closed for real, not returned to the pool: a pooled connection would keep the lock.
+            leader, self._leader = self._leader, None
+            await leader.invalidate()
+            await leader.close()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -144,7 +149,19 @@ class Sender:
     async def _lead(self) -> bool:
         """True when this process may send: always on SQLite, the lock holder on PostgreSQL."""
         if self._leader is not None:
-            return True
+            if time.monotonic() - self._leader_checked < 5.0:
+                return True
+            try:  # the lock lives as long as its connection: a lost connection means not leader any more
+                await self._leader.execute(text("SELECT 1"))
+                await self._leader.commit()  # not left idle in a transaction
+                self._leader_checked = time.monotonic()
+                return True
+            except Exception:
+                log.warning("sender: lost the leader connection; another process may send now")
+                leader, self._leader = self._leader, None
+                with contextlib.suppress(Exception):
+                    await leader.invalidate()
+                    await leader.close()
         engine: AsyncEngine = self._sessions.kw["bind"]
         if engine.dialect.name != "postgresql":
             return True
@@ -153,6 +170,7 @@ class Sender:
         await conn.commit()
         if got:
             self._leader = conn  # held for the life of this connection
+            self._leader_checked = time.monotonic()
             return True
         await conn.close()
         return False
@@ -190,6 +208,7 @@ class Sender:
                 await channel.send(row.user_id, messages[i])
                 self._progress[row.id] = i + 1
         except RetryLater as exc:
+            metrics.sender_outcome(row.channel, "retry_after")
             limiter.pause(exc.after_s)
             self._not_before[row.id] = time.monotonic() + exc.after_s
             log.info("sender: %s asks to wait %.1fs", row.channel, exc.after_s)
@@ -198,6 +217,7 @@ class Sender:
         except PermanentFailure as exc:
             await self._finish(row, "failed", str(exc))
         except Exception as exc:
+            metrics.sender_outcome(row.channel, "error")
             attempts = row.attempts + 1
             if attempts >= self._max_attempts:
                 await self._finish(row, "failed", repr(exc))
@@ -211,11 +231,16 @@ class Sender:
             self._busy.discard((row.channel, row.user_id))
 
     async def _finish(self, row: Outbox, status: str, error: str | None) -> None:
+        metrics.sender_outcome(row.channel, status)  # sent, failed or undeliverable
         values: dict[str, Any] = {"status": status, "attempts": row.attempts + 1, "last_error": error}
         if status == "sent":
             values["sent_at"] = utcnow()
+        # What the assistant sent on its own with choices: a typed number picks them (turn replies
+        # were remembered by the dialogue already).
+        unsolicited = status == "sent" and not row.dedupe_key.startswith("reply:")
+        offered = [[b.label, b.payload] for b in reply_of(row).buttons] if unsolicited else None
         self._recent[row.id] = time.monotonic()
-        if await self._record(row, values):
+        if await self._record(row, values, offered):
             self._progress.pop(row.id, None)
             self._not_before.pop(row.id, None)
 
@@ -230,14 +255,30 @@ class Sender:
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def _record(self, row: Outbox, values: dict[str, Any]) -> bool:
+    async def _record(self, row: Outbox, values: dict[str, Any], offered: list[list[str]] | None = None) -> bool:
         for attempt in range(3):
             try:
                 async with writing(self._sessions), self._sessions() as session, session.begin():
-                    await session.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
+                    result = await session.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
+                    # No row: the chat's data was erased meanwhile; its conversation must not come back.
+                    if offered and result.rowcount:  # type: ignore[attr-defined]
+                        await remember_offer(session, row.channel, row.user_id, offered)
                 return True
             except Exception:
                 if attempt == 2:
                     log.exception("sender: could not record outbox row %s as %s", row.id, values)
                 await asyncio.sleep(0.5 * (attempt + 1))
         return False
+
+
+async def remember_offer(session: AsyncSession, channel: str, user_id: str, offered: list[list[str]]) -> None:
+    """The chat's conversation now offers these buttons (created if the chat never wrote yet)."""
+    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # a turn of this chat may be saving its own state
+    conv = (await session.execute(stmt)).scalar_one_or_none()
+    if conv is None:
+        session.add(Conversation(channel=channel, user_id=user_id, pending=offer_buttons(None, offered)))
+    else:
+        conv.pending = offer_buttons(conv.pending, offered)
+        conv.updated_at = utcnow()

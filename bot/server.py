@@ -1,6 +1,6 @@
 """The one web server (Starlette on uvicorn): channel webhooks, the dossier push, a health check.
 
-Routes: ``GET /healthz``; ``POST /telegram/webhook``, ``/zalo/webhook``,
+Routes: ``GET /healthz``, ``/livez``, ``/metrics`` (README "Operations"); ``POST /telegram/webhook``, ``/zalo/webhook``,
 ``/zalo-bot/webhook`` for the enabled channels; plus the routes features bring
 (``bot.dossiers.push.push_routes`` when present). A webhook only stores the event and
 answers; workers process it. Bodies over the limit are refused with 413 before any
@@ -13,13 +13,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import health, metrics
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -105,14 +105,21 @@ def create_app(
     services = runtime.services
 
     async def healthz(_: Request) -> JSONResponse:
-        try:
-            async with services.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception as exc:  # any database failure means "not ready"
-            return JSONResponse({"status": "database unavailable", "error": type(exc).__name__}, status_code=503)
-        return JSONResponse({"status": "ok", "channels": sorted(runtime.channels)})
+        """Readiness (bot.health): 200 ok or degraded (NLU down), 503 when the database is down."""
+        code, body = await health.report(services.engine, services.nlu, sorted(runtime.channels))
+        return JSONResponse(body, status_code=code)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    async def livez(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "alive"})
+
+    async def metrics_route(_: Request) -> Response:
+        body, content_type = await metrics.exposition(services.sessions, runtime.channels)
+        return Response(body, media_type=content_type)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]), Route("/livez", livez, methods=["GET"]),
+        Route("/metrics", metrics_route, methods=["GET"]),
+    ]
     paths = {"telegram": "/telegram/webhook", "zalo": "/zalo/webhook", "zalo_bot": "/zalo-bot/webhook"}
     for name, channel in runtime.channels.items():
         routes.append(Route(paths[name], channel.webhook, methods=["POST"]))

@@ -7,9 +7,11 @@ tests can drive the client against ``httpx.MockTransport`` as well as a real ser
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -38,6 +40,11 @@ class Parse:
         return next((e.value for e in self.entities if e.entity == entity), None)
 
 
+def _items(value: object) -> list[dict[str, Any]]:
+    """The objects of a JSON list (anything else in it, or no list at all: nothing)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def parse_response(data: dict[str, object]) -> Parse:
     intent = data.get("intent") or {}
     assert isinstance(intent, dict)
@@ -49,13 +56,11 @@ def parse_response(data: dict[str, object]) -> Parse:
             end=int(e.get("end", 0)),
             confidence=e.get("confidence_entity"),
         )
-        for e in data.get("entities") or []  # type: ignore[union-attr]
-        if isinstance(e, dict)
+        for e in _items(data.get("entities"))
     )
     ranking = tuple(
         (str(r.get("name")), float(r.get("confidence", 0.0)))
-        for r in data.get("intent_ranking") or []  # type: ignore[union-attr]
-        if isinstance(r, dict)
+        for r in _items(data.get("intent_ranking"))
     )
     return Parse(str(intent.get("name") or "out_of_scope"), float(intent.get("confidence") or 0.0), entities, ranking)
 
@@ -117,6 +122,18 @@ class NluClient:
             except httpx.HTTPError:
                 continue
         return False
+
+    async def replica_health(self) -> dict[str, bool]:
+        """Each replica's ``GET /status`` answered 200, checked at once (the /healthz report)."""
+        params = {"token": self._token} if self._token else None
+
+        async def up(url: str) -> bool:
+            try:
+                return (await self._http.get(f"{url}/status", params=params)).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        return dict(zip(self._urls, await asyncio.gather(*(up(u) for u in self._urls)), strict=True))
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -12,18 +12,18 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fakes.assistant import TELEGRAM_SECRET, ZALO_BOT_SECRET, Served, channel_settings, serving, sqlite_url
+from fakes.assistant import TELEGRAM_SECRET, ZALO_BOT_SECRET, Served, channel_settings, sqlite_url
+from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, load_payload
 from fakes.telegram import FakeTelegram, text_update
 from fakes.zalo import FakeZaloBot, FakeZaloOA
 
-from bot.app import Services
 from bot.channels.zalo_oa_client import signature
 from bot.config import Settings
 
@@ -133,12 +133,6 @@ def settings(tmp_path: Path, fakes: tuple[FakeTelegram, FakeZaloOA, FakeZaloBot]
         sqlite_url(tmp_path), free_port(), telegram=tg, zalo_oa=oa, zalo_bot=bot,
         channels={"telegram": FAST, "zalo_oa": FAST, "zalo_bot": FAST, "inbox": {"workers": 16}},
     )
-
-
-@pytest.fixture
-async def served(offline_services: Services) -> AsyncIterator[Served]:
-    async with serving(offline_services) as s:
-        yield s
 
 
 async def test_ten_thousand_fuzzed_bodies(

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from fakes.assistant import Served, channel_settings, serving, sqlite_url
+from fakes.assistant import Served, channel_settings, sqlite_url
+from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port
 from fakes.telegram import FakeTelegram
 from sqlalchemy import select
 
-from bot.app import Services
 from bot.channels.common import split_text, utf16_len
 from bot.channels.settings import RateLimits
 from bot.config import Settings
@@ -65,21 +64,8 @@ def test_split_text_respects_limits_and_keeps_everything() -> None:
 
 
 @pytest.fixture
-def fake_tg() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def settings(tmp_path: Path, fake_tg: FakeTelegram) -> Settings:
     return channel_settings(sqlite_url(tmp_path), free_port(), telegram=fake_tg)
-
-
-@pytest.fixture
-async def served(offline_services: Services) -> AsyncIterator[Served]:
-    async with serving(offline_services) as s:
-        yield s
 
 
 async def queue(served: Served, *rows: tuple[str, str, list[list[str]] | None]) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from fakes.assistant import TELEGRAM_SECRET
+from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, wait_for
 from fakes.surveys import HASH_KEY, survey_records, survey_script
 from fakes.telegram import FakeTelegram, callback_update, text_update
@@ -131,13 +132,6 @@ class Assistant:
             return (await client.get(f"http://127.0.0.1:{self.port}/healthz")).status_code == 200
         except httpx.HTTPError:
             return False
-
-
-@pytest.fixture
-def fake_tg() -> Any:
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
 
 
 async def test_sigkill_during_fifty_conversations(

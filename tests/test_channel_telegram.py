@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fakes.assistant import TELEGRAM_SECRET, Served, channel_settings, serving, sqlite_url
+from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.db import pg_schema_url
 from fakes.http import free_port, load_payload, wait_for
 from fakes.surveys import HASH_KEY, last4, survey_records
@@ -26,27 +27,8 @@ _ids = itertools.count(900_000)
 
 
 @pytest.fixture
-def fake_tg() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def settings(tmp_path: Path, fake_tg: FakeTelegram) -> Settings:
     return channel_settings(sqlite_url(tmp_path), free_port(), telegram=fake_tg)
-
-
-@pytest.fixture
-async def served(offline_services: Services) -> AsyncIterator[Served]:
-    async with serving(offline_services) as s:
-        yield s
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as c:
-        yield c
 
 
 async def turn(

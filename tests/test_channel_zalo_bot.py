@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from fakes.assistant import ZALO_BOT_SECRET, Served, channel_settings, serving, sqlite_url
+from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, load_payload, wait_for
 from fakes.surveys import HASH_KEY, survey_records, survey_script
 from fakes.zalo import FakeZaloBot, bot_text_update
@@ -24,27 +25,8 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture
-def fake_bot() -> Iterator[FakeZaloBot]:
-    fake = FakeZaloBot().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def settings(tmp_path: Path, fake_bot: FakeZaloBot) -> Settings:
     return channel_settings(sqlite_url(tmp_path), free_port(), zalo_bot=fake_bot)
-
-
-@pytest.fixture
-async def served(offline_services: Services) -> AsyncIterator[Served]:
-    async with serving(offline_services) as s:
-        yield s
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as c:
-        yield c
 
 
 def say(words: str) -> dict:

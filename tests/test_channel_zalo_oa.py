@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fakes.assistant import Served, channel_settings, serving, sqlite_url
+from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, load_payload
 from fakes.surveys import HASH_KEY, last4, survey_records
 from fakes.surveys import code as dossier_code
@@ -29,27 +29,8 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture
-def fake_oa() -> Iterator[FakeZaloOA]:
-    fake = FakeZaloOA().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def settings(tmp_path: Path, fake_oa: FakeZaloOA) -> Settings:
     return channel_settings(sqlite_url(tmp_path), free_port(), zalo_oa=fake_oa)
-
-
-@pytest.fixture
-async def served(offline_services: Services) -> AsyncIterator[Served]:
-    async with serving(offline_services) as s:
-        yield s
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as c:
-        yield c
 
 
 def url(served: Served) -> str:

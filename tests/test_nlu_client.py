@@ -53,3 +53,39 @@ async def test_all_replicas_down_raises_unavailable() -> None:
     with pytest.raises(NluUnavailable):
         await client.parse("xin chao")
     await client.aclose()
+
+
+async def test_a_replica_that_dies_is_skipped_over_real_http(nlu_server: tuple[str, str | None]) -> None:
+    """Replicas: a proxy to the real Rasa server (stopped halfway), the server itself, a closed port."""
+    from fakes.http import ServerThread, free_port
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    rasa, token = nlu_server
+    forwarded = 0
+
+    async def forward(request: Request) -> Response:
+        nonlocal forwarded
+        forwarded += 1
+        async with httpx.AsyncClient() as http:
+            r = await http.post(f"{rasa}/model/parse", params=request.query_params, content=await request.body())
+        return Response(r.content, r.status_code, media_type="application/json")
+
+    proxy = ServerThread(Starlette(routes=[Route("/model/parse", forward, methods=["POST"])])).start()
+    texts = ["xin chao", "lam giay khai sinh can gi", "le phi bao nhieu", "trung tam lam viec may gio"]
+    direct = NluClient([rasa], token)
+    client = NluClient([proxy.url, rasa, f"http://127.0.0.1:{free_port()}"], token)
+    try:
+        expected = [(await direct.parse(t)).intent for t in texts]
+        for _ in range(3):
+            assert [(await client.parse(t)).intent for t in texts] == expected
+        assert 0 < forwarded < 12  # the load was spread over the live replicas
+        proxy.stop()  # a replica goes down
+        for _ in range(3):
+            assert [(await client.parse(t)).intent for t in texts] == expected  # no request failed
+    finally:
+        proxy.stop()
+        await client.aclose()
+        await direct.aclose()

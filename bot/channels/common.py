@@ -1,4 +1,4 @@
-"""What the channel adapters share: reading a capped webhook body, storing an event, splitting text."""
+"""What the channel adapters share: the webhook and polling glue up to the inbox, splitting text, files."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.channels.settings import RateLimits
+from bot.core.messages import Reply
 from bot.inbox import InboundEvent, Inbox
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,124 @@ class WebhookStore:
         if new:
             self._on_stored()
         return new
+
+
+class _Limited(Protocol):
+    @property
+    def limits(self) -> RateLimits: ...
+
+
+S = TypeVar("S", bound=_Limited)
+
+
+class WebhookChannel(Generic[S]):
+    """What every adapter keeps: its settings and limits (for the sender), the inbox, the body cap."""
+
+    channel: str
+
+    def __init__(self, settings: S, store: WebhookStore, max_body_bytes: int) -> None:
+        self.settings = settings
+        self.limits = settings.limits
+        self._store = store
+        self._max_body = max_body_bytes
+
+
+class SecretTokenChannel(WebhookChannel[S]):
+    """A bot API (Telegram, Zalo Bot): polled, or a webhook whose requests carry our secret in a header."""
+
+    secret_header: str
+
+    def __init__(
+        self, settings: S, store: WebhookStore, *, polling: bool, webhook_secret: str, max_body_bytes: int
+    ) -> None:
+        super().__init__(settings, store, max_body_bytes)
+        self._polling = polling
+        self._secret = webhook_secret
+
+    def parse(self, data: dict[str, Any]) -> InboundEvent | None:
+        """The neutral event for a webhook body, or None for what the assistant does not answer."""
+        raise NotImplementedError
+
+    def stored(self, event: InboundEvent) -> None:
+        """Called once an event is safely in the inbox (e.g. to answer a button tap)."""
+
+    async def webhook(self, request: Request) -> Response:
+        response, event = await receive_update(
+            request, self._store, name=self.channel, secret_header=self.secret_header, secret=self._secret,
+            max_body=self._max_body, to_event=self.parse,
+        )
+        if event is not None:
+            self.stored(event)
+        return response
+
+
+def as_str(value: Any) -> str:
+    """A platform id or text field as a string ("" when absent or of another type)."""
+    return value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def translate(name: str, to_event: Callable[[Any], InboundEvent | None], update: Any) -> InboundEvent | None:
+    """The neutral event for an update; None (logged) for an authentic update we cannot use."""
+    try:
+        return to_event(update)
+    except Exception as exc:  # acknowledged anyway, so the platform stops resending it
+        log.info("%s: unusable update ignored: %r", name, exc)
+        return None
+
+
+async def receive_update(
+    request: Request,
+    store: WebhookStore,
+    *,
+    name: str,
+    secret_header: str,
+    secret: str,
+    max_body: int,
+    to_event: Callable[[dict[str, Any]], InboundEvent | None],
+) -> tuple[Response, InboundEvent | None]:
+    """A secret-token webhook (Telegram, Zalo Bot): checked, capped, stored; the event when newly stored."""
+    if not same_secret(request.headers.get(secret_header), secret):
+        return refuse(401, "bad secret token"), None
+    try:
+        raw = await read_body(request, max_body)
+    except BodyTooLarge:
+        return refuse(413, "body too large"), None
+    data = parse_json_object(raw)
+    if data is None:
+        return refuse(400, "not a JSON object"), None
+    event = translate(name, to_event, data)
+    if event is None:
+        return ok(), None
+    if await store.store(event) is None:
+        return refuse(503, "storage unavailable"), None
+    return ok(), event
+
+
+async def keep_polled(
+    store: WebhookStore, event: InboundEvent, stopping: Callable[[], bool] = lambda: False
+) -> bool:
+    """Stores a polled update, retrying: the platform has handed it over for good. False if given up."""
+    delay = 0.5
+    while await store.store(event) is None:
+        if stopping():
+            log.error("%s: update %s not stored before shutdown", event.channel, event.event_key)
+            return False
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
+    return True
+
+
+def file_not_sent(reply: Reply) -> str:
+    """What a channel that cannot send the reply's file says instead: where the file really is."""
+    name = Path(reply.attachment or "").name
+    return (
+        f"{reply.text}\n\nDạ, kênh này chưa gửi được file {name} qua tin nhắn. File đã được lưu trong thư mục "
+        "xuất báo cáo trên máy chủ của Trung tâm, Anh/Chị lấy file tại đó ạ."
+    )
 
 
 def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:

@@ -3,8 +3,9 @@
 Interactive on a terminal; when input is piped it reads one message per line and
 prints the replies, so a conversation can be scripted. Buttons are shown as
 numbered choices; the core maps a typed number to the button. Messages the
-assistant sends on its own (the outbox: dossier notifications) are printed as
-they come, checked every second and once more at the end.
+assistant sends on its own (the outbox: dossier notifications, invitations) are
+printed as they come, checked every second and once more at the end; their
+numbered choices are then the ones a typed number picks.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.dialogue import Dialogue
 from bot.core.messages import Incoming, Reply
+from bot.sender import remember_offer, reply_of
 from bot.storage.models import Outbox, utcnow
 
 CHANNEL = "console"
@@ -50,8 +52,10 @@ async def deliver_outbox(sessions: async_sessionmaker[AsyncSession], user_id: st
                 .values(status="sent", sent_at=utcnow(), attempts=Outbox.attempts + 1)
             )
             if claimed.rowcount == 1:  # type: ignore[attr-defined]
-                labels = "".join(f"\n  [{label}]" for label, _payload in row.buttons or [])
-                print(f"Trợ lý (thông báo): {row.text}{labels}\n", flush=True)
+                reply = reply_of(row)
+                print(f"Trợ lý (thông báo): {render(reply)}\n", flush=True)
+                if reply.buttons and not row.dedupe_key.startswith("reply:"):
+                    await remember_offer(session, CHANNEL, user_id, [[b.label, b.payload] for b in reply.buttons])
                 printed += 1
     return printed
 

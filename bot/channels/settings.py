@@ -61,6 +61,12 @@ class ZaloOASettings(BaseModel):
     oauth_base_url: str = "https://oauth.zaloapp.com"
     send_path: str = "/v3.0/oa/message/cs"
     token_path: str = "/v4/oa/access_token"
+    # Files: uploaded first (multipart "file", answers a token), then sent as a "file" message.
+    # Zalo takes only these types and sizes (third-party sources); other files are not sent, and
+    # the text says where the file is instead.
+    upload_file_path: str = "/v2.0/oa/upload/file"
+    file_types: list[str] = Field(default_factory=lambda: ["pdf", "doc", "docx"])
+    max_file_bytes: int = 5 * 1024 * 1024
     # Our OA's id: events addressed to another OA are ignored ("" accepts any).
     oa_id: str = ""
     # Signed events older (or newer) than this are refused as replays.

@@ -16,27 +16,16 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import FileSizeLimit, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.common import (
-    BodyTooLarge,
-    WebhookStore,
-    ok,
-    parse_json_object,
-    read_body,
-    refuse,
-    same_secret,
-    split_text,
-    utf16_len,
-)
+from bot.channels.common import SecretTokenChannel, WebhookStore, keep_polled, split_text, translate, utf16_len
 from bot.channels.settings import TelegramSettings
 from bot.core.messages import Reply
 from bot.inbox import InboundEvent
@@ -85,27 +74,39 @@ def to_event(update: Update) -> InboundEvent | None:
 class TelegramMessage:
     text: str  # HTML, escaped
     markup: InlineKeyboardMarkup | None = None
+    document: str | None = None  # a file path: sent with sendDocument, ``text`` as its caption
 
 
 def render(reply: Reply) -> list[TelegramMessage]:
-    """Escaped HTML pieces under Telegram's limit; the buttons go with the last piece."""
-    pieces = split_text(reply.text or "…", MessageLimit.MAX_TEXT_LENGTH, utf16_len)
-    # Escaping lengthens the text but Telegram counts it after parsing entities, i.e. unescaped.
-    messages = [TelegramMessage(html.escape(p, quote=False)) for p in pieces]
+    """Escaped HTML pieces under Telegram's limit; the buttons go with the last piece, the file last of all.
+
+    A reply with a file is one sendDocument when its text fits a caption (1,024), else the
+    text goes first and the document follows with its name as caption.
+    """
     buttons = [
         [InlineKeyboardButton(b.label[:64], callback_data=b.payload)]
         for b in reply.buttons
         if 0 < len(b.payload.encode()) <= CALLBACK_DATA_MAX
     ]
-    if buttons:
-        messages[-1] = TelegramMessage(messages[-1].text, InlineKeyboardMarkup(buttons))
+    markup = InlineKeyboardMarkup(buttons) if buttons else None
+    if reply.attachment and utf16_len(reply.text) <= MessageLimit.CAPTION_LENGTH:
+        return [TelegramMessage(html.escape(reply.text, quote=False), markup, reply.attachment)]
+    pieces = split_text(reply.text or "…", MessageLimit.MAX_TEXT_LENGTH, utf16_len)
+    # Escaping lengthens the text but Telegram counts it after parsing entities, i.e. unescaped.
+    messages = [TelegramMessage(html.escape(p, quote=False)) for p in pieces]
+    if reply.attachment:
+        name = html.escape(Path(reply.attachment).name, quote=False)
+        messages.append(TelegramMessage(name, markup, reply.attachment))
+    elif markup is not None:
+        messages[-1] = TelegramMessage(messages[-1].text, markup)
     return messages
 
 
-class TelegramChannel:
+class TelegramChannel(SecretTokenChannel[TelegramSettings]):
     """One bot: its Application, webhook endpoint, polling handler and outgoing side."""
 
     channel = CHANNEL
+    secret_header = SECRET_HEADER
 
     def __init__(
         self,
@@ -117,12 +118,9 @@ class TelegramChannel:
         webhook_secret: str = "",
         max_body_bytes: int = 256 * 1024,
     ) -> None:
-        self.settings = settings
-        self.limits = settings.limits
-        self._store = store
-        self._polling = polling
-        self._secret = webhook_secret
-        self._max_body = max_body_bytes
+        super().__init__(
+            settings, store, polling=polling, webhook_secret=webhook_secret, max_body_bytes=max_body_bytes
+        )
         self._background: set[asyncio.Task[Any]] = set()
         self._stopping = False
         builder = (
@@ -177,47 +175,16 @@ class TelegramChannel:
 
     # -- inbound --------------------------------------------------------------------------------------
 
-    async def webhook(self, request: Request) -> Response:
-        if not same_secret(request.headers.get(SECRET_HEADER), self._secret):
-            return refuse(401, "bad secret token")
-        try:
-            raw = await read_body(request, self._max_body)
-        except BodyTooLarge:
-            return refuse(413, "body too large")
-        data = parse_json_object(raw)
-        if data is None:
-            return refuse(400, "not a JSON object")
-        try:
-            event = to_event(Update.de_json(data, self.app.bot))
-        except Exception as exc:  # authentic but unusable: acknowledged, so Telegram stops resending it
-            log.info("telegram: unusable update ignored: %r", exc)
-            return ok()
-        if event is None:
-            return ok()
-        if await self._store.store(event) is None:
-            return refuse(503, "storage unavailable")
-        self._answer_callback(event)
-        return ok()
+    def parse(self, data: dict[str, Any]) -> InboundEvent | None:
+        return to_event(Update.de_json(data, self.app.bot))
 
     async def _on_polled_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            event = to_event(update)
-        except Exception as exc:
-            log.info("telegram: unusable update ignored: %r", exc)
-            return
-        if event is None:
-            return
-        delay = 0.5
+        event = translate(CHANNEL, to_event, update)
         # Telegram already handed this update over: keep it until the database takes it.
-        while await self._store.store(event) is None:
-            if self._stopping:
-                log.error("telegram: update %s not stored before shutdown", event.event_key)
-                return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
-        self._answer_callback(event)
+        if event is not None and await keep_polled(self._store, event, lambda: self._stopping):
+            self.stored(event)
 
-    def _answer_callback(self, event: InboundEvent) -> None:
+    def stored(self, event: InboundEvent) -> None:
         """Every tap is answered at once (the app stops its spinner), repeated taps included."""
         query_id = event.extra.get("callback_query_id")
         if query_id:
@@ -239,9 +206,12 @@ class TelegramChannel:
     async def send(self, user_id: str, message: TelegramMessage) -> None:
         chat_id: int | str = int(user_id) if user_id.lstrip("-").isdigit() else user_id
         try:
-            await self.app.bot.send_message(
-                chat_id=chat_id, text=message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
-            )
+            if message.document is not None:
+                await self._send_document(chat_id, message)
+            else:
+                await self.app.bot.send_message(
+                    chat_id=chat_id, text=message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
+                )
         except RetryAfter as exc:
             with warnings.catch_warnings():  # int now, timedelta in a later major version: both handled
                 warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -253,3 +223,15 @@ class TelegramChannel:
             if "chat not found" in str(exc).lower():
                 raise Undeliverable(str(exc)) from exc
             raise PermanentFailure(str(exc)) from exc
+
+    async def _send_document(self, chat_id: int | str, message: TelegramMessage) -> None:
+        """A multipart upload of the file; a missing or oversized file will not get better with retries."""
+        path = Path(message.document or "")
+        if not path.is_file():
+            raise PermanentFailure(f"file to send is gone: {path.name}")
+        if path.stat().st_size > FileSizeLimit.FILESIZE_UPLOAD:
+            raise PermanentFailure(f"file too large for Telegram: {path.name}")
+        await self.app.bot.send_document(
+            chat_id=chat_id, document=path.read_bytes(), filename=path.name, caption=message.text,
+            parse_mode=ParseMode.HTML, reply_markup=message.markup,
+        )

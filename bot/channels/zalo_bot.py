@@ -1,7 +1,8 @@
 """Zalo Bot Platform: webhook (secret header) or polling in; plain text out, buttons as numbered choices.
 
 The platform has no buttons: a reply's choices are listed as "1. …", and the core maps
-a typed number to the offered button. Texts are split under 2,000 characters.
+a typed number to the offered button. Texts are split under 2,000 characters. It cannot
+send files either: a reply's file is replaced by a note saying where the file is.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from starlette.requests import Request
-from starlette.responses import Response
 
 from bot.channels.common import (
-    BodyTooLarge,
+    SecretTokenChannel,
     WebhookStore,
+    as_dict,
+    as_str,
+    file_not_sent,
+    keep_polled,
     numbered,
-    ok,
-    parse_json_object,
-    read_body,
-    refuse,
-    same_secret,
     split_text,
+    translate,
 )
 from bot.channels.settings import ZaloBotSettings
 from bot.channels.zalo_bot_client import ZaloBotClient, ZaloBotError
@@ -38,41 +37,34 @@ CHANNEL = "zalo_bot"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def to_event(data: dict[str, Any]) -> InboundEvent | None:
-    update = _dict(data.get("result")) or data
-    message = _dict(update.get("message"))
+    update = as_dict(data.get("result")) or data
+    message = as_dict(update.get("message"))
     if not message:
         return None
-    name = _str(update.get("event_name")) or "message.text.received"
-    chat = _dict(message.get("chat"))
-    sender = _dict(message.get("from"))
+    name = as_str(update.get("event_name")) or "message.text.received"
+    chat = as_dict(message.get("chat"))
+    sender = as_dict(message.get("from"))
     if chat.get("chat_type") not in (None, "PRIVATE"):
         return None
-    user = _str(chat.get("id")) or _str(sender.get("id"))
-    msg_id = _str(message.get("message_id"))
+    user = as_str(chat.get("id")) or as_str(sender.get("id"))
+    msg_id = as_str(message.get("message_id"))
     if not user or not msg_id or not name.startswith("message.") or sender.get("is_bot") is True:
         return None
-    text = _str(message.get("text")) if name == "message.text.received" else ""
+    text = as_str(message.get("text")) if name == "message.text.received" else ""
     return InboundEvent(CHANNEL, f"m:{msg_id}", user, text=text.strip())
 
 
 def render(reply: Reply, max_chars: int) -> list[str]:
-    text = reply.text or "…"
+    text = (file_not_sent(reply) if reply.attachment else reply.text) or "…"
     if reply.buttons:
         text += "\n\n" + numbered([b.label for b in reply.buttons]) + "\n(Anh/Chị gõ số để chọn.)"
     return split_text(text, max_chars)
 
 
-class ZaloBotChannel:
+class ZaloBotChannel(SecretTokenChannel[ZaloBotSettings]):
     channel = CHANNEL
+    secret_header = SECRET_HEADER
 
     def __init__(
         self,
@@ -84,13 +76,10 @@ class ZaloBotChannel:
         webhook_secret: str = "",
         max_body_bytes: int = 256 * 1024,
     ) -> None:
-        self.settings = settings
-        self.limits = settings.limits
+        super().__init__(
+            settings, store, polling=polling, webhook_secret=webhook_secret, max_body_bytes=max_body_bytes
+        )
         self._client = client
-        self._store = store
-        self._polling = polling
-        self._secret = webhook_secret
-        self._max_body = max_body_bytes
         self._poller: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -108,26 +97,8 @@ class ZaloBotChannel:
 
     # -- inbound --------------------------------------------------------------------------------------
 
-    async def webhook(self, request: Request) -> Response:
-        if not same_secret(request.headers.get(SECRET_HEADER), self._secret):
-            return refuse(401, "bad secret token")
-        try:
-            raw = await read_body(request, self._max_body)
-        except BodyTooLarge:
-            return refuse(413, "body too large")
-        data = parse_json_object(raw)
-        if data is None:
-            return refuse(400, "not a JSON object")
-        try:
-            event = to_event(data)
-        except Exception as exc:  # authentic but unusable
-            log.info("zalo bot: unusable update ignored: %r", exc)
-            return ok()
-        if event is None:
-            return ok()
-        if await self._store.store(event) is None:
-            return refuse(503, "storage unavailable")
-        return ok()
+    def parse(self, data: dict[str, Any]) -> InboundEvent | None:
+        return to_event(data)
 
     async def _poll(self) -> None:
         delay = 1.0
@@ -144,19 +115,9 @@ class ZaloBotChannel:
                 await self._keep(update)
 
     async def _keep(self, update: dict[str, Any]) -> None:
-        try:
-            event = to_event(update)
-        except Exception as exc:
-            log.info("zalo bot: unusable update ignored: %r", exc)
-            return
-        if event is None:
-            return
-        delay = 0.5
-        # The platform has handed this update over for good: hold it until the database takes it
-        # (the poller is cancelled at shutdown).
-        while await self._store.store(event) is None:
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+        # Held until the database takes it (the poller is cancelled at shutdown).
+        if (event := translate(CHANNEL, to_event, update)) is not None:
+            await keep_polled(self._store, event)
 
     # -- outbound (ChannelSender) ---------------------------------------------------------------------
 

@@ -4,7 +4,9 @@ The webhook checks ``X-ZEvent-Signature`` over the raw body in constant time and
 stale timestamps, then stores the event (key: ``msg_id``) before answering. Buttons are
 ``oa.query.*`` buttons whose payload comes back as a message from the citizen; the payload
 carries the id of the message that offered it, so a button tapped twice is recognised.
-Replies outside Zalo's reply window are recorded as undeliverable, not retried.
+Replies outside Zalo's reply window are recorded as undeliverable, not retried. A reply's
+file is uploaded and sent as a file message when Zalo takes its type and size; otherwise
+the text says where the file is.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -21,7 +24,11 @@ from starlette.responses import Response
 
 from bot.channels.common import (
     BodyTooLarge,
+    WebhookChannel,
     WebhookStore,
+    as_dict,
+    as_str,
+    file_not_sent,
     numbered,
     ok,
     parse_json_object,
@@ -29,9 +36,10 @@ from bot.channels.common import (
     refuse,
     same_secret,
     split_text,
+    translate,
 )
 from bot.channels.settings import ZaloOASettings
-from bot.channels.zalo_oa_client import ZaloOAClient, signature
+from bot.channels.zalo_oa_client import SendResult, ZaloOAClient, signature
 from bot.channels.zalo_oa_tokens import ZaloTokenStore
 from bot.core.messages import Reply
 from bot.inbox import InboundEvent
@@ -54,33 +62,25 @@ def button_payload(ref: str, payload: str) -> str:
     return f"#{ref}|{payload}"
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def to_event(data: dict[str, Any], oa_id: str = "") -> InboundEvent | None:
-    name = _str(data.get("event_name"))
-    sender = _dict(data.get("sender"))
-    recipient = _dict(data.get("recipient"))
-    message = _dict(data.get("message"))
-    if oa_id and name.startswith("user_") and _str(recipient.get("id")) not in ("", oa_id):
+    name = as_str(data.get("event_name"))
+    sender = as_dict(data.get("sender"))
+    recipient = as_dict(data.get("recipient"))
+    message = as_dict(data.get("message"))
+    if oa_id and name.startswith("user_") and as_str(recipient.get("id")) not in ("", oa_id):
         return None  # addressed to another OA
     if name == "follow":
-        follower = _dict(data.get("follower"))
-        user = _str(follower.get("id")) or _str(sender.get("id"))
-        stamp = _str(data.get("timestamp"))
+        follower = as_dict(data.get("follower"))
+        user = as_str(follower.get("id")) or as_str(sender.get("id"))
+        stamp = as_str(data.get("timestamp"))
         return InboundEvent(CHANNEL, f"follow:{user}:{stamp}", user, payload="m:greet") if user else None
-    user = _str(sender.get("id"))
-    msg_id = _str(message.get("msg_id"))
+    user = as_str(sender.get("id"))
+    msg_id = as_str(message.get("msg_id"))
     if not user or not msg_id:
         return None
     key = f"m:{msg_id}"
     if name in TEXT_EVENTS:
-        text = _str(message.get("text")) or _str(message.get("payload"))
+        text = as_str(message.get("text")) or as_str(message.get("payload"))
         if match := BUTTON.match(text):
             ref, payload = match.groups()
             return InboundEvent(CHANNEL, key, user, payload=payload, alt_key=f"b:{user}:{ref}:{payload}")
@@ -94,9 +94,10 @@ def to_event(data: dict[str, Any], oa_id: str = "") -> InboundEvent | None:
 class ZaloOAMessage:
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
+    file: str | None = None  # a path to upload and send as a file message (then ``text`` is unused)
 
 
-class ZaloOAChannel:
+class ZaloOAChannel(WebhookChannel[ZaloOASettings]):
     channel = CHANNEL
 
     def __init__(
@@ -111,14 +112,11 @@ class ZaloOAChannel:
         max_body_bytes: int = 256 * 1024,
         clock: Any = time.time,
     ) -> None:
-        self.settings = settings
-        self.limits = settings.limits
+        super().__init__(settings, store, max_body_bytes)
         self._app_id = app_id
         self._secret_key = secret_key
         self._client = client
         self._tokens = tokens
-        self._store = store
-        self._max_body = max_body_bytes
         self._clock = clock
 
     async def start(self) -> None:
@@ -133,7 +131,7 @@ class ZaloOAChannel:
         """Why the request is refused, or None when it is authentic and fresh."""
         if not given:
             return "missing signature"
-        stamp = _str(data.get("timestamp"))
+        stamp = as_str(data.get("timestamp"))
         if not (stamp.isascii() and stamp.isdigit()):
             return "missing timestamp"
         expected = signature(self._app_id, raw, stamp, self._secret_key)
@@ -141,7 +139,7 @@ class ZaloOAChannel:
             return "bad signature"
         if abs(self._clock() * 1000 - int(stamp)) > self.settings.signature_max_age_s * 1000:
             return "stale timestamp"
-        if _str(data.get("app_id")) not in ("", self._app_id):
+        if as_str(data.get("app_id")) not in ("", self._app_id):
             return "another app"
         return None
 
@@ -156,11 +154,7 @@ class ZaloOAChannel:
         if reason := self.verify(raw, data, request.headers.get(SIGNATURE_HEADER)):
             log.warning("zalo: webhook refused: %s", reason)
             return refuse(401, reason)
-        try:
-            event = to_event(data, self.settings.oa_id)
-        except Exception as exc:  # authentic but unusable
-            log.info("zalo: unusable event ignored: %r", exc)
-            return ok()
+        event = translate(CHANNEL, lambda d: to_event(d, self.settings.oa_id), data)
         if event is None:
             return ok()
         if await self._store.store(event) is None:
@@ -172,21 +166,49 @@ class ZaloOAChannel:
     def render(self, reply: Reply, ref: str) -> Sequence[ZaloOAMessage]:
         cap = self.settings.max_buttons
         shown, extra = reply.buttons[:cap], reply.buttons[cap:]
-        text = reply.text or "…"
+        sendable = reply.attachment is not None and self._can_send_file(Path(reply.attachment))
+        text = (file_not_sent(reply) if reply.attachment and not sendable else reply.text) or "…"
         if extra:  # past Zalo's button limit: numbered choices the citizen can type
             text += "\n\n" + numbered([b.label for b in extra], start=cap + 1)
         pieces = split_text(text, self.settings.max_text_chars)
         messages = [ZaloOAMessage(p) for p in pieces]
         buttons = tuple((b.label[:100], button_payload(ref, b.payload)) for b in shown)
         messages[-1] = ZaloOAMessage(messages[-1].text, buttons)
+        if sendable:
+            messages.append(ZaloOAMessage("", file=reply.attachment))
         return messages
 
+    def _can_send_file(self, path: Path) -> bool:
+        s = self.settings
+        return path.suffix.lower().lstrip(".") in s.file_types and path.is_file() and (
+            path.stat().st_size <= s.max_file_bytes
+        )
+
     async def send(self, user_id: str, message: ZaloOAMessage) -> None:
+        if message.file is not None:
+            path = Path(message.file)
+            if not path.is_file():
+                raise PermanentFailure(f"file to send is gone: {path.name}")
+            uploaded = await self._authorised(lambda token: self._client.upload_file(token, path))
+            self._check(uploaded)
+            file_token = as_str(uploaded.data.get("token"))
+            if not file_token:
+                raise PermanentFailure(f"zalo upload answered no token: {uploaded.message}")
+            self._check(await self._authorised(lambda token: self._client.send_file(token, user_id, file_token)))
+            return
+        buttons = list(message.buttons)
+        self._check(await self._authorised(lambda token: self._client.send(token, user_id, message.text, buttons)))
+
+    async def _authorised(self, call: Callable[[str], Awaitable[SendResult]]) -> SendResult:
+        """The call with the current access token, once more with a fresh one if Zalo says it expired."""
         token = await self._tokens.access_token()
-        result = await self._client.send(token, user_id, message.text, list(message.buttons))
+        result = await call(token)
         if result.code in self.settings.token_error_codes:
-            token = await self._tokens.refresh(token)
-            result = await self._client.send(token, user_id, message.text, list(message.buttons))
+            result = await call(await self._tokens.refresh(token))
+        return result
+
+    def _check(self, result: SendResult) -> None:
+        """Raises what the sender should do with a call that did not succeed."""
         if result.code == 0 and result.http_status == 200:
             return
         if result.http_status == 429 or result.code in self.settings.retry_error_codes:

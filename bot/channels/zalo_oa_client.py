@@ -8,7 +8,8 @@ configurable and check against real payloads).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +37,7 @@ class SendResult:
     code: int  # Zalo's "error" field: 0 is success
     message: str
     retry_after_s: float | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # the answer's "data" (e.g. an uploaded file's token)
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> str:
@@ -82,10 +84,24 @@ class ZaloOAClient:
         self, access_token: str, user_id: str, text: str, buttons: list[tuple[str, str]] | None = None
     ) -> SendResult:
         """One customer-service message; network errors propagate (the sender retries them)."""
-        url = self._settings.api_base_url.rstrip("/") + self._settings.send_path
-        response = await self._http.post(
-            url, json=self.message_body(user_id, text, buttons or []), headers={"access_token": access_token}
-        )
+        body = self.message_body(user_id, text, buttons or [])
+        return await self._call(self._settings.send_path, access_token, json=body)
+
+    async def upload_file(self, access_token: str, path: Path) -> SendResult:
+        """Uploads a file; on success ``data["token"]`` names it in a file message."""
+        files = {"file": (path.name, path.read_bytes())}
+        return await self._call(self._settings.upload_file_path, access_token, files=files)
+
+    async def send_file(self, access_token: str, user_id: str, file_token: str) -> SendResult:
+        body = {
+            "recipient": {"user_id": user_id},
+            "message": {"attachment": {"type": "file", "payload": {"token": file_token}}},
+        }
+        return await self._call(self._settings.send_path, access_token, json=body)
+
+    async def _call(self, path: str, access_token: str, **kwargs: Any) -> SendResult:
+        url = self._settings.api_base_url.rstrip("/") + path
+        response = await self._http.post(url, headers={"access_token": access_token}, **kwargs)
         retry_after = response.headers.get("retry-after")
         if response.status_code == 429 or response.status_code >= 500:
             return SendResult(
@@ -98,7 +114,11 @@ class ZaloOAClient:
             return SendResult(response.status_code, -1, "not JSON: " + response.text[:200])
         code = data.get("error", -1) if isinstance(data, dict) else -1
         message = str(data.get("message", "")) if isinstance(data, dict) else ""
-        return SendResult(response.status_code, int(code) if isinstance(code, int | str) else -1, message)
+        body = data.get("data") if isinstance(data, dict) else None
+        return SendResult(
+            response.status_code, int(code) if isinstance(code, int | str) else -1, message,
+            data=body if isinstance(body, dict) else {},
+        )
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new pair for a refresh token (single use: the old one is spent once this answers)."""

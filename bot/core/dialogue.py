@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.core import answers
 from bot.core.conversations import ConversationStore
 from bot.core.flows import Flow, Turn
-from bot.core.messages import Button, Incoming, Reply
+from bot.core.messages import Button, Incoming, Reply, offer_buttons
 from bot.core.understanding import PROCEDURE_INTENTS, Understander, Understanding
 from bot.storage.models import Conversation
 from knowledge_base.resolver import Candidate
@@ -60,14 +60,16 @@ class Dialogue:
             replies = await self._with_flows(turn) or self._respond(conv, msg, text, understanding)
             if understanding is not None and not understanding.nlu_used and replies:
                 replies[0] = replace(replies[0], text=DEGRADED_NOTE + replies[0].text)
-            offered = [[b.label, b.payload] for r in replies for b in r.buttons]
-            pending = dict(conv.pending or {})
-            pending["buttons"] = offered
-            conv.pending = pending
+            conv.pending = offer_buttons(conv.pending, [[b.label, b.payload] for r in replies for b in r.buttons])
         return replies
 
     async def _with_flows(self, turn: Turn) -> list[Reply] | None:
         """Give the message to the active flow, or to the flow that owns its intent or button."""
+        if turn.msg.payload is None and turn.text.startswith("/"):
+            # A command interrupts whatever step is waiting (a receipt code, a survey answer).
+            for flow in self._flows:
+                if _claims(flow, turn):
+                    return await flow.start(turn)
         active = turn.flow_state.get("name")
         for flow in self._flows:
             if flow.name == active and (replies := await flow.resume(turn)) is not None:
@@ -181,6 +183,7 @@ class Dialogue:
                 "Dạ, em có thể giúp Anh/Chị:\n• Hỏi thủ tục: giấy tờ cần chuẩn bị, lệ phí, thời gian, nơi nộp, "
                 "các bước, nộp trực tuyến\n• Tra cứu tình trạng hồ sơ\n• Đánh giá sự hài lòng, góp ý, phản ánh\n"
                 "• Xem kết quả khảo sát hài lòng của Trung tâm: gõ /ketqua\n"
+                "• Xem hoặc xoá dữ liệu của Anh/Chị mà em đang lưu: gõ /dulieu hoặc /xoadulieu\n"
                 "Anh/Chị cứ gõ câu hỏi, ví dụ: «đăng ký kết hôn cần giấy tờ gì».",
                 MENU,
             ),

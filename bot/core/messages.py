@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,14 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default=())
     attachment: str | None = None  # path of a file to send with the text (e.g. a staff XLSX report)
+
+
+def offer_buttons(pending: dict[str, Any] | None, buttons: list[list[str]]) -> dict[str, Any]:
+    """The conversation's pending state with ``buttons`` ([label, payload]) as the ones a typed number picks.
+
+    Set after each turn and after each message the assistant sends on its own (an invitation, a
+    notification): whatever the citizen saw last with choices is what "1", "2" … refer to.
+    """
+    state = dict(pending or {})
+    state["buttons"] = buttons
+    return state

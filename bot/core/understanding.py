@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot import metrics
 from knowledge_base.resolver import Resolution, Resolver
 from knowledge_base.resolver_index import content_tokens
 from nlu.client import NluClient, NluUnavailable
@@ -72,13 +73,14 @@ class Understander:
             intent, confidence = "check_dossier_status", max(confidence, 1.0)
         resolution = _NO_PROCEDURE
         if intent in _RESOLVE_FOR or confidence < self._threshold:
-            resolution = self._resolver.resolve(normalized, mention)
+            resolution = self._resolver.resolve(normalized, mention, original=text)
             if resolution.kind == "none" and mention:
                 # A fragment tagged as the procedure must not hide a name the whole message gives.
-                resolution = self._resolver.resolve(normalized, None)
+                resolution = self._resolver.resolve(normalized, None, original=text)
         if confidence < self._threshold and intent not in PROCEDURE_INTENTS and resolution.kind == "confident":
             intent = "ask_overview"
         sure = confidence >= self._threshold
+        metrics.understood(nlu_used=nlu_used, sure=sure)  # keyword/resolver fallbacks
         return Understanding(text, normalized, intent, confidence, nlu_used, mention, codes, resolution, sure)
 
     async def _classify(self, normalized: str) -> tuple[str, float, str | None, bool]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot import metrics
 from bot.core.flows import Turn
 from bot.core.messages import Button, Reply
 from bot.dossiers import texts
@@ -115,6 +116,7 @@ class DossierFlow:
     async def _verify(self, turn: Turn, code: str, digits: str) -> list[Reply]:
         msg = turn.msg
         result = await self._service.verify(turn.session, msg.channel, msg.user_id, code, digits)
+        metrics.dossier_verified(result.outcome)  # failures also feed the spike alert
         hotline = self._office.hotline
         if result.outcome == "not_matched":
             return [Reply(texts.NOT_MATCHED)]  # still waiting for the digits of the same code

@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=cmd_demo)
     c = ssub.add_parser("check", help="validate the survey definitions")
     c.set_defaults(func=cmd_check)
-    r = ssub.add_parser("purge", help="apply the retention period, delete old chat export files (run daily)")
+    r = ssub.add_parser("purge", help="the same as `python -m bot purge`: every retention period (run daily)")
     r.set_defaults(func=cmd_purge)
 
 
@@ -128,25 +128,8 @@ def cmd_check(_: argparse.Namespace) -> int:
     return 0
 
 
-async def _purge() -> int:
-    from bot.app import build_services
-    from bot.survey.export import EXPORT_FILE_DAYS, delete_old_exports
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Kept for existing cron lines: the survey retention is one part of the common purge."""
+    from bot.privacy.cli import cmd_purge as common_purge
 
-    settings = load_settings()
-    services = build_services(settings, [], None)
-    try:
-        assert services.surveys is not None
-        svc = services.surveys.service
-        async with services.sessions() as session, session.begin():
-            done = await svc.apply_retention(session)
-        done["export_files_deleted"] = delete_old_exports(
-            settings.path(settings.surveys.exports_dir), dt.timedelta(days=EXPORT_FILE_DAYS), svc.clock()
-        )
-    finally:
-        await services.aclose()
-    print(", ".join(f"{k}: {v}" for k, v in done.items()))
-    return 0
-
-
-def cmd_purge(_: argparse.Namespace) -> int:
-    return asyncio.run(_purge())
+    return common_purge(args)

@@ -2,7 +2,9 @@
 
 Staff are the chats listed in config (``staff: ["telegram:123"]``). A command from
 anyone else is not claimed here, so it is answered as any citizen message would
-be: nothing tells a citizen that staff commands exist.
+be: nothing tells a citizen that staff commands exist. When the background export jobs run
+(the web server or polling), "/xuatbaocao" answers at once and the file follows through the
+outbox; without them (the terminal chat) the file is made within the turn.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.flows import Turn
 from bot.core.messages import Reply
 from bot.dossiers.fields import VN_TZ
-from bot.survey.export import ExportRequest, export, record_audit
+from bot.survey.export import ExportRequest, ExportResult, export, record_audit
+from bot.survey.export_jobs import ExportJobs, enqueue
 from bot.survey.service import SurveyService
 from bot.survey.stats import month_start, period_counts, quarter_label, quarter_start
 from surveys.index import METHOD_LABELS, compute
@@ -27,6 +30,10 @@ PUBLIC = "/ketqua"
 STAFF = frozenset({"/baocao", "/xuatbaocao"})
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$|^(\d{1,2})/(\d{1,2})/(\d{4})$")
 MAX_DAYS = 400
+BEING_MADE = (
+    "Dạ, báo cáo đang được tạo ({start:%d/%m/%Y}–{end:%d/%m/%Y}). Em sẽ gửi file ngay khi xong, "
+    "Anh/Chị không cần chờ ở đây ạ."
+)
 USAGE = "Dạ, cú pháp: /xuatbaocao 2026-11-01 2026-11-30 (từ ngày, đến ngày; bỏ trống: tháng này)."
 
 SIPAS_ABOUT = (
@@ -71,6 +78,7 @@ class Reports:
         self._staff = frozenset(staff)
         self._exports = exports_dir
         self._names = procedure_names or {}
+        self.jobs: ExportJobs | None = None  # set by the runtime that runs them in the background
 
     def is_staff(self, channel: str, user_id: str) -> bool:
         return f"{channel}:{user_id}" in self._staff
@@ -132,19 +140,33 @@ class Reports:
             start, end = days  # type: ignore[assignment]
         if end < start or (end - start).days > MAX_DAYS:
             return Reply(f"Dạ, «đến ngày» phải sau «từ ngày» và cách không quá {MAX_DAYS} ngày. {USAGE}")
-        req = ExportRequest(start, end, self._svc.form.id)
+        if self.jobs is not None and self.jobs.running:
+            await enqueue(turn.session, turn.msg.channel, turn.msg.user_id, start, end)
+            self.jobs.wake()  # it finds the job once this turn commits (or at its next poll)
+            return Reply(BEING_MADE.format(start=start, end=end))
+        result = await self.make_file(turn.session, start, end)
+        return await self.file_made(turn.session, f"{turn.msg.channel}:{turn.msg.user_id}", start, end, result)
+
+    def _request(self, start: dt.date, end: dt.date) -> ExportRequest:
+        return ExportRequest(start, end, self._svc.form.id)
+
+    async def make_file(self, session: AsyncSession, start: dt.date, end: dt.date) -> ExportResult:
         stamp = dt.datetime.now(VN_TZ).strftime("%Y%m%d-%H%M%S")
         out = self._exports / f"sipas_{start}_{end}_{stamp}_{secrets.token_hex(3)}.xlsx"
-        result = await export(turn.session, self._svc.form, req, "xlsx", out,
-                              method=self._svc.settings.index_method, names=self._names)
-        actor = f"{turn.msg.channel}:{turn.msg.user_id}"
-        await record_audit(turn.session, actor=actor, via="chat", req=req, fmt="xlsx", result=result,
-                           at=self._svc.clock())
+        return await export(session, self._svc.form, self._request(start, end), "xlsx", out,
+                            method=self._svc.settings.index_method, names=self._names)
+
+    async def file_made(
+        self, session: AsyncSession, actor: str, start: dt.date, end: dt.date, result: ExportResult
+    ) -> Reply:
+        """The audit entry and the message that carries the file."""
+        await record_audit(session, actor=actor, via="chat", req=self._request(start, end), fmt="xlsx",
+                           result=result, at=self._svc.clock())
         text = (
-            f"Dạ, em gửi file báo cáo {out.name}: {result.rows} phiếu, {result.tickets} phản ánh, kiến nghị "
+            f"Dạ, em gửi file báo cáo {result.path.name}: {result.rows} phiếu, {result.tickets} phản ánh, kiến nghị "
             f"({start:%d/%m/%Y}–{end:%d/%m/%Y}). Lượt xuất này đã được ghi nhật ký."
         )
-        return Reply(text, attachment=str(out))
+        return Reply(text, attachment=str(result.path))
 
 
 class ReportsFlow:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import email.parser
+import email.policy
 import json
 import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -28,6 +32,27 @@ def load_payload(relative: str) -> dict[str, Any]:
 async def form_fields(request: Request) -> dict[str, str]:
     """An urlencoded form (python-multipart is not a dependency of ours)."""
     return dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
+
+
+async def multipart_fields(request: Request) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+    """A multipart/form-data body: its text fields and its files (name -> (file name, bytes)).
+
+    Parsed with the standard library's MIME parser, as python-multipart is not a dependency.
+    """
+    head = f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + await request.body())
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    for part in message.iter_parts():
+        name = str(part.get_param("name", header="content-disposition"))
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, content)
+        else:
+            fields[name] = content.decode("utf-8")
+    return fields, files
 
 
 def free_port() -> int:
@@ -58,6 +83,30 @@ class ServerThread:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+@dataclass
+class FakePlatform:
+    """A remote platform served over real HTTP from its own thread; subclasses give its routes."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ServerThread | None = None
+
+    def routes(self) -> list[BaseRoute]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._server = ServerThread(Starlette(routes=self.routes())).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server, "start() the fake first"
+        return self._server.url
 
 
 async def wait_for(

@@ -12,18 +12,16 @@ import contextlib
 import html
 import itertools
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from .http import ServerThread, form_fields, load_payload
+from .http import FakePlatform, form_fields, load_payload, multipart_fields
 
 BOT_ID = 7000000001
 
@@ -35,10 +33,11 @@ class Sent:
     parse_mode: str | None
     buttons: list[tuple[str, str]]  # (label, callback_data)
     at: float = 0.0  # time.perf_counter() when received (benchmarks)
+    document: tuple[str, bytes] | None = None  # (file name, content) of a sendDocument
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(FakePlatform):
     token: str = "123456:TEST-token_for-fake"
     sent: list[Sent] = field(default_factory=list)
     answered: list[str] = field(default_factory=list)
@@ -49,25 +48,12 @@ class FakeTelegram:
     rejected_sends: int = 0
     blocked_chats: set[str] = field(default_factory=set)
     _updates: list[dict[str, Any]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
-    _server: ServerThread | None = None
 
     # -- the server ------------------------------------------------------------------------------------
 
-    def start(self) -> FakeTelegram:
-        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
-        self._server = ServerThread(app).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server
-        return self._server.url
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         if request.path_params["token"] != self.token:
@@ -122,6 +108,30 @@ class FakeTelegram:
                         "chat": {"id": int(chat), "type": "private"}, "text": text,
                         "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý TTHC"}})
 
+    async def _m_sendDocument(self, p: dict[str, Any]) -> JSONResponse:
+        """A multipart upload: the file part is "document" (or attach://name), the caption is the text."""
+        chat = str(p.get("chat_id"))
+        document = p.get("_files", {}).get("document")
+        caption = str(p.get("caption", ""))
+        if not chat.lstrip("-").isdigit():
+            return _error(400, "Bad Request: chat not found")
+        if document is None or not document[1]:
+            return _error(400, "Bad Request: there is no document in the request")
+        if len(html.unescape(caption).encode("utf-16-le")) // 2 > 1024:
+            return _error(400, "Bad Request: message caption is too long")
+        markup = p.get("reply_markup") or {}
+        buttons = [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+        with self._lock:
+            if chat in self.blocked_chats:
+                return JSONResponse(load_payload("telegram/error_403_blocked.json"), status_code=403)
+            self.sent.append(Sent(chat, caption, p.get("parse_mode"), buttons, time.perf_counter(), document))
+            message_id = next(self._ids)
+        return _result({"message_id": message_id, "date": int(time.time()),
+                        "chat": {"id": int(chat), "type": "private"}, "caption": caption,
+                        "document": {"file_id": f"doc-{message_id}", "file_unique_id": f"u{message_id}",
+                                     "file_name": document[0], "file_size": len(document[1])},
+                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý TTHC"}})
+
     async def _m_answerCallbackQuery(self, p: dict[str, Any]) -> JSONResponse:
         with self._lock:
             self.answered.append(str(p.get("callback_query_id")))
@@ -170,6 +180,10 @@ async def _params(request: Request) -> dict[str, Any]:
     if "json" in ctype:
         body = await request.json()
         params.update(body if isinstance(body, dict) else {})
+    elif ctype.startswith("multipart/"):
+        fields, files = await multipart_fields(request)
+        params.update(fields)
+        params["_files"] = files
     elif ctype:
         params.update(await form_fields(request))
     for key in ("reply_markup", "allowed_updates"):

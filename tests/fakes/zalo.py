@@ -1,7 +1,8 @@
 """Fake Zalo servers over real HTTP: the Official Account API (send, OAuth) and the Bot Platform.
 
 The OA fake enforces what matters to the assistant: the access token (``-216`` once
-expired), single-use refresh tokens, a reply window per user (``-213``). The Bot fake
+expired), single-use refresh tokens, a reply window per user (``-213``); files are
+uploaded (multipart) for a token, then sent as a "file" message naming it. The Bot fake
 serves ``getUpdates`` (408 when empty), ``sendMessage`` (1-2,000 characters, optional
 429s) and delivers updates to the registered webhook with its secret header.
 """
@@ -11,20 +12,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.channels.zalo_oa_client import signature
 
-from .http import ServerThread, form_fields, load_payload
+from .http import FakePlatform, form_fields, load_payload, multipart_fields
 
 
 @dataclass
@@ -32,10 +31,11 @@ class OASent:
     user_id: str
     text: str
     buttons: list[dict[str, Any]]
+    file: tuple[str, bytes] | None = None  # (file name, content) of a file message
 
 
 @dataclass
-class FakeZaloOA:
+class FakeZaloOA(FakePlatform):
     app_id: str = "3407329213711000000"
     app_secret: str = "app-secret-for-oauth"
     oa_secret_key: str = "oa-secret-key-for-webhooks"
@@ -45,26 +45,15 @@ class FakeZaloOA:
     sent: list[OASent] = field(default_factory=list)
     refreshes: int = 0
     outside_window: set[str] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _server: ServerThread | None = None
 
-    def start(self) -> FakeZaloOA:
-        app = Starlette(routes=[
+    def routes(self) -> list[BaseRoute]:
+        return [
             Route("/v3.0/oa/message/cs", self._send, methods=["POST"]),
             Route("/v4/oa/access_token", self._token, methods=["POST"]),
-        ])
-        self._server = ServerThread(app).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server
-        return self._server.url
+            Route("/v2.0/oa/upload/file", self._upload, methods=["POST"]),
+        ]
 
     def expire_access_token(self) -> None:
         with self._lock:
@@ -79,11 +68,28 @@ class FakeZaloOA:
             if user in self.outside_window:
                 return JSONResponse(load_payload("zalo/oa_send_outside_window.json"))
             message = body.get("message", {})
-            buttons = message.get("attachment", {}).get("payload", {}).get("buttons", [])
-            self.sent.append(OASent(user, str(message.get("text", "")), buttons))
+            attachment = message.get("attachment", {})
+            buttons = attachment.get("payload", {}).get("buttons", [])
+            file = None
+            if attachment.get("type") == "file":
+                file = self.uploads.get(str(attachment.get("payload", {}).get("token")))
+                if file is None:
+                    return JSONResponse({"error": -201, "message": "file token is invalid"})
+            self.sent.append(OASent(user, str(message.get("text", "")), buttons, file))
             answer = load_payload("zalo/oa_send_ok.json")
             answer["data"] = {"message_id": f"oa-msg-{next(self._ids)}", "user_id": user}
         return JSONResponse(answer)
+
+    async def _upload(self, request: Request) -> JSONResponse:
+        _, files = await multipart_fields(request)
+        with self._lock:
+            if request.headers.get("access_token") != self.access_token:
+                return JSONResponse(load_payload("zalo/oa_send_token_expired.json"))
+            if "file" not in files:
+                return JSONResponse({"error": -201, "message": "file is missing"})
+            token = f"file-token-{next(self._ids)}"
+            self.uploads[token] = files["file"]
+        return JSONResponse({"error": 0, "message": "Success", "data": {"token": token}})
 
     async def _token(self, request: Request) -> JSONResponse:
         form = await form_fields(request)
@@ -128,30 +134,17 @@ def oa_text_event(user_id: str, msg_id: str, text: str) -> dict[str, Any]:
 
 
 @dataclass
-class FakeZaloBot:
+class FakeZaloBot(FakePlatform):
     token: str = "1459232241454765289:zalo-bot-test-token"
     sent: list[tuple[str, str]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     fail_next_sends: int = 0
     rejected_sends: int = 0
     _updates: list[dict[str, Any]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _server: ServerThread | None = None
 
-    def start(self) -> FakeZaloBot:
-        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
-        self._server = ServerThread(app).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server
-        return self._server.url
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         if request.path_params["token"] != self.token:

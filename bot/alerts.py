@@ -1,0 +1,76 @@
+"""Alerts as log lines: one WARNING with a stable marker when something spikes, not one per event.
+
+A log shipper or a person grepping the journal looks for ``ALERT <name>``; the line
+is written once when the count of events in the sliding window goes over the
+threshold, and the alert re-arms only after the window has dropped back to or
+below the threshold, so a sustained attack gives one line per episode.
+
+Counts are per process: with several workers each sees its share of the traffic.
+For a cluster-wide view alert in Prometheus on the counters (README "Operations").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+log = logging.getLogger("bot.alerts")
+
+
+class SpikeAlert:
+    """Fires when more than ``threshold`` events fall within the last ``window_s`` seconds."""
+
+    def __init__(
+        self,
+        name: str,
+        threshold: int,
+        window_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_fire: Callable[[str], None] = lambda _name: None,
+    ) -> None:
+        self.name = name
+        self.on_fire = on_fire
+        self._clock = clock
+        self._events: deque[float] = deque()
+        self._firing = False
+        self._lock = threading.Lock()  # records come from the event loop and, rarely, other threads
+        self.configure(threshold, window_s)
+
+    def configure(self, threshold: int, window_s: float) -> None:
+        if threshold < 1 or window_s <= 0:
+            raise ValueError("an alert needs a threshold >= 1 and a positive window")
+        self.threshold = threshold
+        self.window_s = window_s
+
+    @property
+    def firing(self) -> bool:
+        return self._firing
+
+    def record(self) -> bool:
+        """Counts one event; True when this event made the alert fire."""
+        with self._lock:
+            now = self._clock()
+            self._events.append(now)
+            self._expire(now)
+            count = len(self._events)
+            if count <= self.threshold:
+                self._firing = False  # the window has calmed down: ready to fire again
+                return False
+            if self._firing:
+                return False
+            self._firing = True
+        log.warning(
+            "ALERT %s: %d events in the last %d min (threshold %d)",
+            self.name, count, round(self.window_s / 60), self.threshold,
+            extra={"alert": self.name, "count": count, "window_s": self.window_s, "threshold": self.threshold},
+        )
+        self.on_fire(self.name)
+        return True
+
+    def _expire(self, now: float) -> None:
+        while self._events and self._events[0] <= now - self.window_s:
+            self._events.popleft()
