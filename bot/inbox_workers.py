@@ -17,13 +17,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
-from bot.core.conversations import ConversationStore
+from bot.core.conversations import ConversationStore, load_conversation
 from bot.core.dialogue import Dialogue
 from bot.core.messages import Reply
 from bot.inbox import ClaimedEvent, Inbox
@@ -92,15 +91,7 @@ class TurnStore(ConversationStore):
             session = sessions()
             try:
                 await session.begin()
-                stmt = select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
-                if session.bind.dialect.name == "postgresql":
-                    stmt = stmt.with_for_update()
-                conv = (await session.execute(stmt)).scalar_one_or_none()
-                if conv is None:
-                    conv = Conversation(channel=channel, user_id=user_id)
-                    session.add(conv)
-                    await session.flush()
-                return session, conv
+                return session, await load_conversation(session, channel, user_id)
             except IntegrityError:
                 # Two first messages of one chat raced to create its row: the loser reloads it.
                 await session.close()

@@ -26,10 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from bot import metrics
 from bot.channels.settings import RateLimits
+from bot.core.conversations import load_conversation
 from bot.core.messages import Button, Reply, offer_buttons
 from bot.ratelimit import ChannelLimiter
 from bot.sqlite_gate import writing
-from bot.storage.models import Conversation, Outbox, utcnow
+from bot.storage.models import Outbox, utcnow
 
 log = logging.getLogger(__name__)
 LEADER_LOCK = 0x7474_6863_5F73  # "tthc_s": one sending process per database
@@ -273,12 +274,6 @@ class Sender:
 
 async def remember_offer(session: AsyncSession, channel: str, user_id: str, offered: list[list[str]]) -> None:
     """The chat's conversation now offers these buttons (created if the chat never wrote yet)."""
-    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # a turn of this chat may be saving its own state
-    conv = (await session.execute(stmt)).scalar_one_or_none()
-    if conv is None:
-        session.add(Conversation(channel=channel, user_id=user_id, pending=offer_buttons(None, offered)))
-    else:
-        conv.pending = offer_buttons(conv.pending, offered)
-        conv.updated_at = utcnow()
+    conv = await load_conversation(session, channel, user_id)  # locked: a turn may be saving its state
+    conv.pending = offer_buttons(conv.pending, offered)
+    conv.updated_at = utcnow()

@@ -22,16 +22,7 @@ class ConversationStore:
         for attempt in range(2):
             try:
                 async with self._sessions() as session, session.begin():
-                    stmt = select(Conversation).where(
-                        Conversation.channel == channel, Conversation.user_id == user_id
-                    )
-                    if session.bind.dialect.name == "postgresql":
-                        stmt = stmt.with_for_update()
-                    conv = (await session.execute(stmt)).scalar_one_or_none()
-                    if conv is None:
-                        conv = Conversation(channel=channel, user_id=user_id)
-                        session.add(conv)
-                        await session.flush()
+                    conv = await load_conversation(session, channel, user_id)
                     yield session, conv
                     conv.updated_at = utcnow()
                 return
@@ -39,3 +30,19 @@ class ConversationStore:
                 # Two first messages of one chat raced to create its row: the loser reloads it.
                 if attempt:
                     raise
+
+
+async def load_conversation(session: AsyncSession, channel: str, user_id: str) -> Conversation:
+    """The chat's row, locked on PostgreSQL for the transaction, created (flushed) on its first message.
+
+    Raises IntegrityError when another transaction created it first: the caller retries.
+    """
+    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    conv = (await session.execute(stmt)).scalar_one_or_none()
+    if conv is None:
+        conv = Conversation(channel=channel, user_id=user_id)
+        session.add(conv)
+        await session.flush()
+    return conv
