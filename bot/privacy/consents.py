@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dossiers.fields import VN_TZ
+from bot.dossiers.fields import VN_TZ, as_utc
 from bot.storage.dossier_models import Dossier, DossierSubscription
 from bot.storage.survey_models import ExportAudit, SurveyConsent
 from bot.survey.export import neutralise
@@ -56,11 +56,7 @@ def _iso(d: dt.date | None) -> str | None:
 
 
 def _local(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return as_utc(value).astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
 
 
 async def consent_rows(session: AsyncSession, q: ConsentQuery) -> list[list[Any]]:

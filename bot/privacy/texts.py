@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.dossiers.fields import VN_TZ
+from bot.dossiers.fields import VN_TZ, as_utc
 
 ERASE_BUTTON = "Xoá dữ liệu"
 CANCEL_BUTTON = "Huỷ"
@@ -38,11 +38,7 @@ FLOW_LABELS = {
 
 def when(value: dt.datetime | None) -> str:
     """dd/mm/yyyy HH:MM in Vietnam time (naive values are taken as UTC, as SQLite returns them)."""
-    if value is None:
-        return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    return as_utc(value).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M") if value is not None else "—"
 
 
 def section(title: str, lines: list[str]) -> str:
