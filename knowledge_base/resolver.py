@@ -36,7 +36,7 @@ How it scores (the precomputed index is in ``resolver_index``):
    curated look-alike, and then keeps its full score.
 6. Tone marks: folded, "thuế" (tax) and "thuê" (rent) are one word. A message
    written with tone marks (``original``) is also scored against a *toned* index
-   (``resolver_index.keep_tones``); its answer stands when confident, or when the
+   (``resolver_tones.keep_tones``); its answer stands when confident, or when the
    folded reading names nothing. Siblings that share an alias (a family's name)
    are ordered, between equal scores, by how well their own phrases are said.
 
@@ -54,7 +54,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from knowledge_base.resolver_index import Index, Query, has_tone_marks, keep_tones
+from knowledge_base.resolver_index import Index
+from knowledge_base.resolver_query import Query
+from knowledge_base.resolver_tones import has_tone_marks, keep_tones
 from knowledge_base.schema import Procedure
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
