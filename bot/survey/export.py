@@ -228,6 +228,23 @@ def accumulate(agg: Aggregates, form: SurveyForm, row: Row, closed: frozenset[st
     agg.ratio.add(form, answers, complaint=row.complaint, late=row.late)
 
 
+async def counted_rows(
+    session: AsyncSession, req: ExportRequest, form: SurveyForm, agg: Aggregates,
+    progress: Callable[[int], None] | None,
+) -> AsyncIterator[Row]:
+    """The responses to export, each added to ``agg``; ``progress`` hears of them a page at a time."""
+    closed = frozenset(q.id for q in form.questions if q.type == "scale")
+    n = 0
+    async for row in iter_rows(session, req):
+        accumulate(agg, form, row, closed)
+        yield row
+        n += 1
+        if progress and n % PAGE == 0:
+            progress(PAGE)
+    if progress and n % PAGE:
+        progress(n % PAGE)
+
+
 # -- writing -------------------------------------------------------------------------------------------
 
 
@@ -257,20 +274,14 @@ async def _csv(
     progress: Callable[[int], None] | None,
 ) -> ExportResult:
     header, cells = response_columns(form, req.anonymous, names)
-    closed = frozenset(q.id for q in form.questions if q.type == "scale")
     agg, n = Aggregates(), 0
     # utf-8-sig: the BOM makes Excel read Vietnamese correctly.
     with out.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
-        async for row in iter_rows(session, req):
+        async for row in counted_rows(session, req, form, agg, progress):
             writer.writerow(["" if v is None else v for v in cells(row)])
-            accumulate(agg, form, row, closed)
             n += 1
-            if progress and n % PAGE == 0:
-                progress(PAGE)
-    if progress and n % PAGE:
-        progress(n % PAGE)
     return ExportResult(n, 0, out, agg)
 
 

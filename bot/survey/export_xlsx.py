@@ -20,12 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dossiers.fields import VN_TZ
 from bot.survey.export import (
-    PAGE,
     Aggregates,
     ExportRequest,
     ExportResult,
-    accumulate,
-    iter_rows,
+    counted_rows,
     iter_tickets,
     neutralise,
     response_columns,
@@ -67,16 +65,10 @@ async def write_xlsx(
     responses = wb.create_sheet("Phiếu trả lời")
     header, cells = response_columns(form, req.anonymous, names)
     _header(responses, header)
-    closed = frozenset(q.id for q in form.questions if q.type == "scale")
     agg, n = Aggregates(), 0
-    async for row in iter_rows(session, req):
+    async for row in counted_rows(session, req, form, agg, progress):
         responses.append(cells(row))
-        accumulate(agg, form, row, closed)
         n += 1
-        if progress and n % PAGE == 0:
-            progress(PAGE)
-    if progress and n % PAGE:
-        progress(n % PAGE)
 
     _sipas_sheet(wb.create_sheet("Chỉ số SIPAS"), form, req, agg, method, names)
     _ratio_sheet(wb.create_sheet("Tỷ lệ QĐ 766"), agg)
