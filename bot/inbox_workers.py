@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
+from bot.background import drain
 from bot.core.conversations import ConversationStore, load_conversation
 from bot.core.dialogue import Dialogue
 from bot.core.messages import Reply
@@ -161,11 +162,7 @@ class InboxWorkers:
         self._wake.set()
         if self._loop_task is not None:
             await self._loop_task
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=grace_s)
-            for task in pending:  # their events stay claimed and are taken over after the lease
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        await drain(self._tasks, grace_s)  # events of cancelled turns stay claimed: taken over after the lease
 
     async def _run(self) -> None:
         while not self._stopping:

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import metrics
+from bot.background import drain
 from bot.channels.settings import RateLimits
 from bot.core.conversations import load_conversation
 from bot.core.messages import Button, Reply, offer_buttons
@@ -115,11 +116,7 @@ class Sender:
         self._wake.set()
         if self._loop_task is not None:
             await self._loop_task
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=grace_s)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        await drain(self._tasks, grace_s)
         if self._leader is not None:
             # Closed for real, not returned to the pool: a pooled connection would keep the lock.
             leader, self._leader = self._leader, None
