@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from fakes.db import Clock, pg_schema_url
+from fakes.db import BOTH, Clock, database_url
 from sqlalchemy import func, select
 
 from bot.app import Services, build_services
@@ -34,12 +34,9 @@ HASH_KEY = "test-dossier-hash-key-0123456789"
 _events = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'dossiers.sqlite3'}"
-    else:
-        yield from pg_schema_url("dossier_test")
+    yield from database_url(request.param, tmp_path / "dossiers.sqlite3", "dossier_test")
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fakes.db import BOTH, database_url
 from fakes.db import Clock as SClock
-from fakes.db import pg_schema_url
 from sqlalchemy import func, select
 
 from bot.app import Services, build_services
@@ -37,12 +37,9 @@ STAFF = "test:staff-1"
 _events = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH)
 def survey_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'surveys.sqlite3'}"
-    else:
-        yield from pg_schema_url("survey_test")
+    yield from database_url(request.param, tmp_path / "surveys.sqlite3", "survey_test")
 
 
 @pytest.fixture

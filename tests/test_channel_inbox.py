@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.db import pg_schema_url
+from fakes.db import BOTH, database_url, pg_schema_url
 from fakes.http import wait_for
 from sqlalchemy import func, select, update
 
@@ -25,12 +25,9 @@ from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'inbox.sqlite3'}"
-    else:
-        yield from pg_schema_url()
+    yield from database_url(request.param, tmp_path / "inbox.sqlite3", "channels_test")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,18 @@ def pg_schema_url(prefix: str = "channels_test") -> Iterator[str]:
     finally:
         admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         admin.close()
+
+
+# Parameters of a fixture that runs its tests on both databases (see ``database_url``).
+BOTH = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def database_url(kind: str, sqlite_file: Path, pg_prefix: str) -> Iterator[str]:
+    """A SQLite file URL, or a fresh PostgreSQL schema (dropped afterwards) for ``kind`` "postgres"."""
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{sqlite_file}"
+    else:
+        yield from pg_schema_url(pg_prefix)
 
 
 class Clock:
