@@ -41,7 +41,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and (len(declared) > 12 or int(declared) > self.max_bytes):
             await self._refuse(send)
             return
         seen = 0

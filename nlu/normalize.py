@@ -53,6 +53,40 @@ _NEW_STYLE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![^\W\d_])")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
 _PLACEHOLDER = "qqcodeqq"  # survives folding and punctuation removal
+# Invisible characters a keyboard or a copy-paste slips into words and codes: zero-width
+# space/joiners, word joiner, BOM, soft hyphen, bidi marks. Left in, "kh\u200bai" splits
+# into two words ("kh" then reads as "không") and a receipt code is no longer found.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_SHORT_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def _ascii_digit(ch: str) -> str:
+    """An ASCII digit for any decimal digit (full-width "４", Arabic-Indic "٤"); others unchanged."""
+    if ch.isascii():
+        return ch
+    if "\uff01" <= ch <= "\uff5e":  # full-width ASCII forms ("Ｈ４９")
+        ch = chr(ord(ch) - 0xFEE0)
+    value = unicodedata.decimal(ch, None)
+    return str(value) if value is not None else ch
+
+
+def clean(text: str) -> str:
+    """Text without invisible characters and with every decimal digit as an ASCII digit.
+
+    Applied to each incoming message before anything reads it, so the four digits typed
+    on a full-width or Arabic-Indic keyboard are the same digits, and codes are found.
+    """
+    text = _INVISIBLE.sub("", text)
+    return text if text.isascii() else "".join(_ascii_digit(ch) for ch in text)
+
+
+def small_number(text: str) -> int | None:
+    """The value of a short run of ASCII digits ("3", "0012"), else None.
+
+    ``str.isdigit()`` is also true for "²" and "①", which ``int()`` rejects, and ``int()``
+    refuses more than 4,300 digits: user text is never given to ``int()`` unchecked.
+    """
+    return int(text) if _SHORT_NUMBER.fullmatch(text) else None
 
 
 def canonical_tones(text: str) -> str:
@@ -80,6 +114,7 @@ def _expand(tokens: list[str]) -> list[str]:
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """The folded, tokenised form the NLU model and the resolver both see."""
+    text = clean(text)
     codes: list[str] = []
     pieces: list[str] = []
     last = 0

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from bot.channels.settings import RateLimits
 from bot.core.messages import Reply
 from bot.inbox import InboundEvent, Inbox
+from nlu.normalize import small_number
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ class BodyTooLarge(Exception):
 async def read_body(request: Request, max_bytes: int) -> bytes:
     """The raw body (signatures are computed over it), refused past ``max_bytes`` even when chunked."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if declared is not None and declared.isdigit() and (small_number(declared) or 0) > max_bytes:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0

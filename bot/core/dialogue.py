@@ -13,7 +13,7 @@ from bot.core.understanding import PROCEDURE_INTENTS, Understander, Understandin
 from bot.storage.models import Conversation
 from knowledge_base.resolver import Candidate
 from knowledge_base.schema import Office, Procedure
-from nlu.normalize import normalize
+from nlu.normalize import clean, normalize, small_number
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +49,13 @@ class Dialogue:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Replies to one message; state changes are committed before returning."""
-        text = (msg.text or "").strip()
+        text = clean(msg.text or "").strip()
         understanding = None
         if msg.payload is None and normalize(text) and not text.isdigit():
             understanding = await self._understander.understand(text)
         async with self._store.open(msg.channel, msg.user_id) as (session, conv):
-            if msg.payload is None and text.isdigit() and (chosen := self._typed_choice(conv, int(text))):
+            number = small_number(text) if msg.payload is None else None
+            if number is not None and (chosen := self._typed_choice(conv, number)):
                 msg = replace(msg, payload=chosen)
             turn = Turn(session, conv, msg, text, understanding)
             replies = await self._with_flows(turn) or self._respond(conv, msg, text, understanding)

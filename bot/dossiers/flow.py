@@ -20,6 +20,7 @@ from bot.dossiers.fields import CLOSED
 from bot.dossiers.service import DossierService
 from bot.storage.dossier_models import Dossier
 from knowledge_base.schema import Office, Procedure
+from nlu.normalize import small_number
 from nlu.receipt_codes import find_codes
 
 SUBSCRIBE_WINDOW = dt.timedelta(minutes=30)  # how long after verification "subscribe" is accepted
@@ -156,8 +157,8 @@ class DossierFlow:
             return [Reply(texts.ASK_CODE)]
         if action == "unsub":
             return await self._unsubscribe(turn)
-        if action.startswith("unsub:") and action[6:].isdigit():
-            return await self._unsubscribe(turn, dossier_id=int(action[6:]))
+        if action.startswith("unsub:") and (dossier_id := small_number(action[6:])) is not None:
+            return await self._unsubscribe(turn, dossier_id=dossier_id)
         return None  # unknown or outdated: the dialogue says the choice is stale
 
     async def _subscribe(self, turn: Turn) -> list[Reply]:

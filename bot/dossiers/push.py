@@ -45,6 +45,7 @@ from bot.dossiers.fields import (
 )
 from bot.dossiers.service import DossierService, insert_ignore
 from bot.storage.dossier_models import Dossier, DossierPushEvent
+from nlu.normalize import small_number
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -73,7 +74,7 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 async def _read_capped(request: Request) -> bytes | None:
     """The raw body, or None when it is larger than MAX_BODY (whatever Content-Length claims)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isdigit() and (small_number(declared) or 0) > MAX_BODY:
         return None
     chunks, size = [], 0
     async for chunk in request.stream():

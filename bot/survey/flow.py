@@ -25,6 +25,7 @@ from bot.survey.questions import NAME, Questions, is_no, is_yes
 from bot.survey.service import SurveyService
 from bot.survey.staff import Reports
 from knowledge_base.schema import Office
+from nlu.normalize import small_number
 from nlu.receipt_codes import find_codes
 from surveys.engine import Back, Pick, Skip, Typed, fold
 
@@ -187,8 +188,8 @@ class SurveyFlow:
     # -- buttons -------------------------------------------------------------------------------------
 
     async def _own_response(self, turn: Turn, rid: object) -> SurveyResponse | None:
-        if isinstance(rid, str) and rid.isdigit():
-            rid = int(rid)
+        if isinstance(rid, str):
+            rid = small_number(rid)
         if not isinstance(rid, int):
             return None
         return await self._svc.response_of_chat(turn.session, rid, turn.msg.channel, turn.msg.user_id)
