@@ -95,3 +95,17 @@ def test_text_by_default_and_json_by_environment(captured: io.StringIO, monkeypa
 )
 def test_ordinary_words_stay_and_the_rest_is_masked(line: str, expected: str) -> None:
     assert mask(line) == expected
+
+
+@pytest.mark.parametrize("filler", ["a", "1", ".a", "user a", "a@b"])
+def test_masking_a_huge_line_ends_and_still_masks(filler: str) -> None:
+    """A 1 MB path or body in a log line: quadratic patterns would take many minutes (not a speed test)."""
+    import threading
+
+    line = "GET /" + filler * (1_000_000 // len(filler)) + " from nguyen.van.an@gmail.com"
+    out: list[str] = []
+    worker = threading.Thread(target=lambda: out.append(mask(line)), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert out, "masking did not finish"
+    assert out[0].endswith(" from n***@gmail.com")
