@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from dossier_fixtures import *  # noqa: F403
-from dossier_fixtures import chat, count, load, outbox_rows, record
+from dossier_fixtures import Clock, chat, count, load, outbox_rows, record
 from starlette.applications import Starlette
 
 from bot.app import Services
@@ -27,9 +27,12 @@ CODE = "000.00.27.H49-261120-0031"
 
 
 @pytest.fixture
-async def client(dsvc: Services, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    dsvc: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.setenv("DOSSIER_PUSH_SECRET", SECRET)
     await load(dsvc, record(CODE, "6789", status=4))
+    clock.advance(hours=2)  # 11:00 in Vietnam: the pushed changes (10:15 and before) are in the past
     transport = httpx.ASGITransport(app=create_app(dsvc))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
@@ -138,3 +141,43 @@ async def test_no_secret_no_endpoint(dsvc: Services, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("DOSSIER_PUSH_SECRET", raising=False)
     with pytest.raises(PushNotConfigured):
         create_app(dsvc)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"event_id": "evt-n", "code": "' + CODE.encode() + b'", "status": ' + b"9" * 5000 + b"}",
+        b'{"event_id": "evt-n", "code": "' + CODE.encode() + b'", "status": ' + b"9" * 4000 + b"}",
+        b"[" * 20000 + b"]" * 20000,
+        b'{"event_id": "evt-n", "code": "' + CODE.encode() + b'", "status": ' + b"[" * 900 + b"]" * 900 + b"}",
+        _body(changed_at="0001-01-01"),
+        _body(changed_at="9999-12-31T23:59:00-05:00"),
+        _body(appointment_at="9999-12-31T23:59:00-05:00"),
+        _body(status=1e308 * 10),
+    ],
+    ids=["5000 digits", "4000 digits", "nested 20000", "nested 900", "year 1", "year 9999", "appointment 9999",
+         "infinity"],
+)
+async def test_odd_bodies_get_a_4xx_never_a_500(client: httpx.AsyncClient, dsvc: Services, body: bytes) -> None:
+    r = await _push(client, body)
+    assert r.status_code in {400, 422}, r.text
+    assert await count(dsvc, DossierPushEvent) == 0
+
+
+async def test_a_non_ascii_signature_is_refused(client: httpx.AsyncClient) -> None:
+    body = _body()
+    r = await client.post(PATH, content=body, headers=[(b"X-Signature", "sha256=²".encode("latin-1"))])
+    assert r.status_code == 401
+    r = await client.post(PATH, content=body, headers=[(b"X-Signature", "é".encode("latin-1") * 64)])
+    assert r.status_code == 401
+
+
+async def test_a_change_dated_ahead_is_refused_and_does_not_freeze_the_dossier(
+    client: httpx.AsyncClient, dsvc: Services
+) -> None:
+    ahead = await _push(client, _body(event_id="evt-ahead", status=3, changed_at="2026-11-28T11:06:00+07:00"))
+    assert ahead.status_code == 422 and "future" in ahead.json()["fields"]["changed_at"]
+    skewed = _body(event_id="evt-skew", status=6, changed_at="2026-11-28T11:04:00+07:00")  # within the skew
+    assert (await _push(client, skewed)).json() == {"result": "applied"}
+    real = _body(event_id="evt-real", status=9, changed_at="2026-11-28T11:04:30+07:00")
+    assert (await _push(client, real)).json() == {"result": "applied"}

@@ -54,10 +54,12 @@ def parse_code(value: object) -> str:
 
 def parse_status(value: object) -> int:
     """A status number 1–10, from the number or its Vietnamese label (tone marks optional)."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | None):
         raise FieldError("status must be 1–10 or a status label")
-    if isinstance(value, int | float) and float(value).is_integer() and 1 <= int(value) <= 10:
-        return int(value)
+    if isinstance(value, int | float):  # compared, never converted: a 4,000-digit number must not raise
+        if 1 <= value <= 10 and value == int(value):
+            return int(value)
+        raise FieldError("status must be 1–10 or a status label")
     text = str(value or "").strip()
     if re.fullmatch(r"\d{1,2}(?:\.0)?", text) and 1 <= int(float(text)) <= 10:
         return int(float(text))
@@ -84,17 +86,24 @@ def parse_datetime(value: object, *, required: bool = False) -> dt.datetime | No
     try:
         if m := _ISO.fullmatch(text):
             y, mo, d, h, mi, s, tz = m.groups()
-            parsed = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+            parsed = _plausible(dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0)))
             if tz:
                 offset = dt.datetime.fromisoformat("2000-01-01T00:00" + ("+00:00" if tz == "Z" else tz))
                 return to_local(parsed.replace(tzinfo=offset.tzinfo))
             return parsed
         if m := _DMY.fullmatch(text):
             d, mo, y, h, mi, s = m.groups()
-            return dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
-    except ValueError as exc:
+            return _plausible(dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0)))
+    except (ValueError, OverflowError) as exc:
         raise FieldError(f"not a valid date: {text[:40]!r} ({exc})") from None
     raise FieldError(f"date must be ISO (2025-11-20) or dd/mm/yyyy, not {text[:40]!r}")
+
+
+def _plausible(value: dt.datetime) -> dt.datetime:
+    """Years 1900–2199 only: "0001-01-01" or "9999-12-31T23:59-05:00" overflow any time-zone arithmetic."""
+    if not 1900 <= value.year <= 2199:
+        raise ValueError(f"year {value.year} out of range 1900–2199")
+    return value
 
 
 def to_local(value: dt.datetime) -> dt.datetime:

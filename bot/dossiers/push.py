@@ -18,6 +18,7 @@ recorded, so it can be resent after the next import); 409; 413 body over 64 KB;
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 SECRET_ENV = "DOSSIER_PUSH_SECRET"
 MAX_BODY = 64 * 1024
 PATH = "/dossiers/events"
+MAX_AHEAD = dt.timedelta(minutes=5)  # clock skew allowed between the one-stop system and us
 _EVENT_ID = re.compile(r"[\w.:\-]{1,100}")
 
 
@@ -129,13 +131,17 @@ def push_routes(services: Services) -> list[Route]:
         if body is None:
             return _error(413, f"body larger than {MAX_BODY} bytes")
         given = request.headers.get("x-signature", "").strip().lower().removeprefix("sha256=")
-        if not hmac.compare_digest(sign(secret, body), given):
+        # compare_digest raises on non-ASCII text (a header is decoded as Latin-1): refuse it first.
+        if not given.isascii() or not hmac.compare_digest(sign(secret, body), given):
             return _error(401, "missing or wrong X-Signature (hex HMAC-SHA256 of the raw body)")
         try:
             data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _error(400, f"body is not JSON: {exc}")
+        except (ValueError, RecursionError) as exc:  # also numbers over 4,300 digits, nesting too deep
+            return _error(400, f"body is not JSON: {str(exc)[:200]}")
         event, errors = _validate(data)
+        if event.get("changed_at") and event["changed_at"].replace(tzinfo=VN_TZ) > service.clock() + MAX_AHEAD:
+            # A change dated ahead would make every later real event "stale": refuse it.
+            errors["changed_at"] = f"more than {MAX_AHEAD.seconds // 60} minutes in the future"
         if errors:
             return _error(422, "invalid fields", fields=errors)
         digest = hashlib.sha256(body).hexdigest()
