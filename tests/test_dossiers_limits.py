@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import HASH_KEY, Clock, chat, count, load, record
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bot.app import Services
 from bot.dossiers import texts
@@ -115,3 +115,20 @@ async def test_unknown_code_and_wrong_digits_take_the_same_path(
     await chat(dsvc, f"tra cứu hồ sơ {CODE}", user="c")
     await chat(dsvc, f"tra cứu hồ sơ {UNKNOWN}", user="d")
     assert (await chat(dsvc, "1234", user="c")).text == (await chat(dsvc, "6789", user="d")).text
+
+
+async def test_erasing_ones_data_does_not_reset_the_chat_limit(dsvc: Services) -> None:
+    """Five wrong digits, /xoadulieu and confirm, one more attempt: still paused (review finding 1)."""
+    from bot.privacy import texts as privacy_texts
+
+    await load(dsvc, record(CODE, "6789"))
+    await chat(dsvc, f"tra cứu hồ sơ {CODE}")
+    for _ in range(5):
+        assert (await chat(dsvc, "1111")).text == texts.NOT_MATCHED
+    assert (await chat(dsvc, "/xoadulieu")).text.endswith(privacy_texts.CONFIRM)
+    assert (await chat(dsvc, "1")).text.endswith(privacy_texts.ERASED)
+    await chat(dsvc, f"tra cứu hồ sơ {CODE}")
+    assert (await chat(dsvc, "6789")).text.endswith(texts.chat_limited(dsvc.office.hotline))
+    async with dsvc.sessions() as session:  # the records kept name no chat
+        keys = set((await session.execute(select(DossierLookupFailure.chat_key))).scalars())
+    assert len(keys) == 1 and "citizen" not in keys.pop()

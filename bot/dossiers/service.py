@@ -65,6 +65,11 @@ class DossierService:
     def code_digest(self, code: str) -> str:
         return hmac.new(self._key, f"code\x00{code}".encode(), hashlib.sha256).hexdigest()
 
+    def chat_key(self, channel: str, user_id: str) -> str:
+        """How lookup failures name a chat: keyed, so the record names no one, and it survives
+        /xoadulieu (erasing must not reset the limit: 5 guesses, erase, 5 more...)."""
+        return hmac.new(self._key, f"chat\x00{channel}\x00{user_id}".encode(), hashlib.sha256).hexdigest()
+
     def today(self) -> dt.date:
         return self.clock().astimezone(VN_TZ).date()
 
@@ -73,7 +78,7 @@ class DossierService:
     async def verify(self, session: AsyncSession, channel: str, user_id: str, code: str, last4: str) -> Verification:
         """Exact code + last four digits. An unknown code and wrong digits take the same path."""
         now = self.clock()
-        chat_key, digest = f"{channel}:{user_id}"[:96], self.code_digest(code)
+        chat_key, digest = self.chat_key(channel, user_id), self.code_digest(code)
         if await self._failures(session, DossierLookupFailure.chat_key == chat_key, now - CHAT_WINDOW) >= CHAT_LIMIT:
             return Verification("chat_limited")
         if await self._failures(session, DossierLookupFailure.code_digest == digest, now - DOSSIER_WINDOW) >= (

@@ -38,12 +38,7 @@ _HANDLED = frozenset({
     "conversations", "outbox", "inbox_events", "dossier_subscriptions", "dossier_lookup_failures",
     "survey_invitations", "survey_consents", "survey_responses", "feedback_tickets",
 })
-ERASED_CHAT_KEY = "erased"  # failures keep counting against their dossier, no longer against a chat
-
-
-def chat_key(channel: str, user_id: str) -> str:
-    """How dossier lookup failures name a chat (bot.dossiers.service)."""
-    return f"{channel}:{user_id}"[:96]
+ChatKey = Callable[[str, str], str]
 
 
 @dataclass
@@ -73,8 +68,9 @@ class Held:
 
 
 class PrivacyService:
-    def __init__(self, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(self, chat_key: ChatKey, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.clock = clock
+        self._chat_key = chat_key  # DossierService.chat_key: how lookup failures name a chat
 
     async def held(self, session: AsyncSession, channel: str, user_id: str) -> Held:
         h = Held()
@@ -132,7 +128,7 @@ class PrivacyService:
         if isinstance(flow, dict) and flow.get("step") == "verified" and isinstance(flow.get("code"), str):
             h.verified.add(flow["code"])
         h.lookup_failures = await _count(
-            session, DossierLookupFailure, DossierLookupFailure.chat_key == chat_key(channel, user_id)
+            session, DossierLookupFailure, DossierLookupFailure.chat_key == self._chat_key(channel, user_id)
         )
         mine = (Outbox.channel == channel, Outbox.user_id == user_id)
         h.outbox_pending = await _count(session, Outbox, *mine, Outbox.status == "pending")
@@ -170,8 +166,8 @@ class PrivacyService:
             SurveyInvitation.channel == channel, SurveyInvitation.user_id == user_id))
         await run("subscriptions_deleted", delete(DossierSubscription).where(
             DossierSubscription.channel == channel, DossierSubscription.user_id == user_id))
-        await run("lookup_failures_unlinked", update(DossierLookupFailure).where(
-            DossierLookupFailure.chat_key == chat_key(channel, user_id)).values(chat_key=ERASED_CHAT_KEY))
+        # Lookup failures stay: security records under a keyed chat name (no id), deleted when their
+        # 24-hour window ends. Erasing them would reset the per-chat guessing limit.
         await run("outbox_deleted", delete(Outbox).where(Outbox.channel == channel, Outbox.user_id == user_id))
         mine_i = (InboxEvent.channel == channel, InboxEvent.user_key == user_id)
         await run("inbox_deleted", delete(InboxEvent).where(*mine_i, InboxEvent.status.in_(("done", "failed"))))

@@ -10,4 +10,4 @@ from knowledge_base.schema import Procedure
 
 def build_privacy(dossiers: DossierService, procedures: dict[str, Procedure]) -> PrivacyFlow:
     # The dossier service's clock, so tests that move time move this too.
-    return PrivacyFlow(PrivacyService(clock=lambda: dossiers.clock()), procedures)
+    return PrivacyFlow(PrivacyService(dossiers.chat_key, clock=lambda: dossiers.clock()), procedures)
