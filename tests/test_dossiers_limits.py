@@ -132,3 +132,14 @@ async def test_erasing_ones_data_does_not_reset_the_chat_limit(dsvc: Services) -
     async with dsvc.sessions() as session:  # the records kept name no chat
         keys = set((await session.execute(select(DossierLookupFailure.chat_key))).scalars())
     assert len(keys) == 1 and "citizen" not in keys.pop()
+
+
+async def test_rating_by_code_runs_the_same_queries_whether_or_not_the_dossier_exists(dsvc: Services) -> None:
+    """«đánh giá <code>» must not be an unlimited existence oracle (review finding 8)."""
+    await load(dsvc, record(CODE, "6789", status=10))
+    with _statements(dsvc) as known:
+        known_reply = await chat(dsvc, f"tôi muốn đánh giá hồ sơ {CODE}", user="e")
+    with _statements(dsvc) as unknown:
+        unknown_reply = await chat(dsvc, f"tôi muốn đánh giá hồ sơ {UNKNOWN}", user="f")
+    assert known_reply.text.endswith(texts.ask_digits(CODE)) and unknown_reply.text.endswith(texts.ask_digits(UNKNOWN))
+    assert known == unknown  # the same statements, in the same order

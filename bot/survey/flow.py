@@ -137,10 +137,12 @@ class SurveyFlow:
         msg, session = turn.msg, turn.session
         dossier = (await session.execute(select(Dossier).where(Dossier.code == code))).scalar_one_or_none()
         # A chat that already verified this dossier (it follows it, or has rated it) is not asked again.
-        if dossier is not None and (
-            await self._dossiers.subscription(session, msg.channel, msg.user_id, dossier.id) is not None
-            or await self._svc.answered_by(session, msg.channel, msg.user_id, dossier.id)
-        ):
+        # Both checks run for an unknown code too (id -1 matches nothing): the same queries either way,
+        # so the code step tells nothing about whether a dossier exists.
+        dossier_id = dossier.id if dossier is not None else -1
+        followed = await self._dossiers.subscription(session, msg.channel, msg.user_id, dossier_id) is not None
+        answered = await self._svc.answered_by(session, msg.channel, msg.user_id, dossier_id)
+        if dossier is not None and (followed or answered):
             return await self._after_verified(turn, dossier)
         turn.set_flow_state({"name": NAME, "step": "digits", "code": code})
         return [Reply(dossier_texts.ask_digits(code))]
