@@ -28,7 +28,7 @@ from bot.survey.export_jobs import ExportJobs
 
 log = logging.getLogger(__name__)
 Mode = Literal["webhook", "polling"]
-TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram allows 1-256; 16 resists guessing
 
 
 class ConfigError(Exception):
@@ -46,12 +46,12 @@ def check_settings(settings: Settings, mode: Mode) -> list[str]:
     if mode == "webhook":
         if settings.telegram_bot_token:
             if not TELEGRAM_SECRET.fullmatch(_secret(settings.telegram_webhook_secret)):
-                problems.append("TELEGRAM_WEBHOOK_SECRET is required (1-256 of A-Z a-z 0-9 _ -)")
+                problems.append("TELEGRAM_WEBHOOK_SECRET is required (16-256 of A-Z a-z 0-9 _ -)")
             if ch.telegram.set_webhook_on_start and not ch.telegram.webhook_url:
                 problems.append("channels.telegram.webhook_url is required to call setWebhook")
         if settings.zalo_bot_token:
-            if not 8 <= len(_secret(settings.zalo_bot_webhook_secret)) <= 256:
-                problems.append("ZALO_BOT_WEBHOOK_SECRET is required (8-256 characters)")
+            if not 16 <= len(_secret(settings.zalo_bot_webhook_secret)) <= 256:
+                problems.append("ZALO_BOT_WEBHOOK_SECRET is required (16-256 characters)")
             if ch.zalo_bot.set_webhook_on_start and not ch.zalo_bot.webhook_url:
                 problems.append("channels.zalo_bot.webhook_url is required to call setWebhook")
         if settings.zalo_oa_app_id:
@@ -59,7 +59,9 @@ def check_settings(settings: Settings, mode: Mode) -> list[str]:
                 problems.append("ZALO_OA_SECRET_KEY is required to check webhook signatures")
             if not _secret(settings.zalo_oa_app_secret):
                 problems.append("ZALO_OA_APP_SECRET is required to refresh access tokens")
-    return problems
+    from bot.dossiers.keys import weak_secrets
+
+    return problems + weak_secrets()
 
 
 @dataclass

@@ -16,6 +16,25 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 ENV_VAR = "DOSSIER_HASH_KEY"
+PUSH_SECRET_ENV = "DOSSIER_PUSH_SECRET"
+MIN_HASH_KEY, MIN_SECRET = 32, 16
+# Values printed in the README and docs: anyone can read them, so they are no secret.
+EXAMPLE_VALUES = frozenset({"change-me-to-a-long-random-secret", "...", "change-me", "secret", "changeme"})
+
+
+def weak_secrets(env: dict[str, str] | None = None) -> list[str]:
+    """Problems with the dossier secrets that are set: too short, or an example value. Names the variable."""
+    env = dict(os.environ) if env is None else env
+    found: list[str] = []
+    for name, minimum in ((ENV_VAR, MIN_HASH_KEY), (PUSH_SECRET_ENV, MIN_SECRET)):
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        if value.lower() in EXAMPLE_VALUES:
+            found.append(f"{name} is an example value from the documentation: set a random one")
+        elif len(value) < minimum:
+            found.append(f"{name} must be at least {minimum} characters (e.g. openssl rand -hex 32)")
+    return found
 DEFAULT_FILE = Path("var/dossier_hash.key")
 
 

@@ -44,6 +44,7 @@ from bot.dossiers.fields import (
     parse_status,
     timeliness,
 )
+from bot.dossiers.keys import EXAMPLE_VALUES
 from bot.dossiers.service import DossierService, insert_ignore
 from bot.storage.dossier_models import Dossier, DossierPushEvent
 from nlu.normalize import small_number
@@ -122,8 +123,10 @@ def _raise(message: str) -> Any:
 def push_routes(services: Services) -> list[Route]:
     """The push endpoint; refuses to be built without a secret (never an open endpoint)."""
     secret = os.environ.get(SECRET_ENV, "")
-    if len(secret) < 16:
-        raise PushNotConfigured(f"set {SECRET_ENV} (at least 16 characters) to accept dossier status pushes")
+    if len(secret) < 16 or secret.strip().lower() in EXAMPLE_VALUES:
+        raise PushNotConfigured(
+            f"set {SECRET_ENV} (at least 16 characters, not an example value) to accept dossier status pushes"
+        )
     service, sessions = services.dossiers, services.sessions
 
     async def receive(request: Request) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,17 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def private_file(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600), or narrow an existing one.
+
+    The database and exports hold personal data; the umask (often 022) would leave
+    them readable by every local account. SQLite gives its -wal and -shm files the
+    database file's mode.
+    """
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def upgrade(url: str, revision: str = "heads") -> None:
     """Bring the database schema to ``revision``; creates the SQLite folder if needed.
 
@@ -37,6 +50,7 @@ def upgrade(url: str, revision: str = "heads") -> None:
     u = make_url(url)
     if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(u.database))
     command.upgrade(alembic_config(url), revision)
 
 

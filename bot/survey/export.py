@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dossiers.fields import VN_TZ, as_utc
+from bot.storage.db import private_file
 from bot.storage.dossier_models import Dossier
 from bot.storage.survey_models import ExportAudit, FeedbackTicket, SurveyAnswer, SurveyResponse
 from bot.survey.stats import utc_bounds
@@ -261,6 +262,7 @@ async def export(
 ) -> ExportResult:
     """Write the export; ``progress`` is called with the number of rows written since the last call."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    private_file(out)  # personal data: 0600 before a byte is written
     names = names or {}
     if fmt == "csv":
         return await _csv(session, form, req, out, names, progress)
@@ -276,7 +278,7 @@ async def _csv(
     header, cells = response_columns(form, req.anonymous, names)
     agg, n = Aggregates(), 0
     # utf-8-sig: the BOM makes Excel read Vietnamese correctly.
-    with out.open("w", encoding="utf-8-sig", newline="") as f:
+    with out.open("w", encoding="utf-8-sig", newline="") as f:  # truncates, keeps the 0600 mode
         writer = csv.writer(f)
         writer.writerow(header)
         async for row in counted_rows(session, req, form, agg, progress):
