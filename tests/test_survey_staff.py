@@ -62,6 +62,9 @@ async def test_xuatbaocao_sends_an_audited_xlsx(svc: Services) -> None:
     assert reply.attachment is not None and Path(reply.attachment).name in reply.text
     wb = load_workbook(reply.attachment)
     assert wb["Phiếu trả lời"].max_row == 2
+    # Sent to a chat, so anonymous (review finding 3): no chat account, dossier code or response id.
+    header = [c.value for c in wb["Phiếu trả lời"][1]]
+    assert "Tài khoản chat" not in header and "Mã hồ sơ" not in header and "Mã phiếu" not in header
     async with svc.sessions() as session:
         from sqlalchemy import select
 

@@ -148,7 +148,9 @@ class Reports:
         return await self.file_made(turn.session, f"{turn.msg.channel}:{turn.msg.user_id}", start, end, result)
 
     def _request(self, start: dt.date, end: dt.date) -> ExportRequest:
-        return ExportRequest(start, end, self._svc.form.id)
+        # Anonymous only: a file sent to a chat lives on a phone, outside every retention rule.
+        # The identifying export needs `python -m bot surveys export` (explicit, audited, 0600).
+        return ExportRequest(start, end, self._svc.form.id, anonymous=True)
 
     async def make_file(self, session: AsyncSession, start: dt.date, end: dt.date) -> ExportResult:
         stamp = dt.datetime.now(VN_TZ).strftime("%Y%m%d-%H%M%S")
