@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -143,3 +144,16 @@ async def test_rating_by_code_runs_the_same_queries_whether_or_not_the_dossier_e
         unknown_reply = await chat(dsvc, f"tôi muốn đánh giá hồ sơ {UNKNOWN}", user="f")
     assert known_reply.text.endswith(texts.ask_digits(CODE)) and unknown_reply.text.endswith(texts.ask_digits(UNKNOWN))
     assert known == unknown  # the same statements, in the same order
+
+
+@pytest.mark.postgres
+async def test_concurrent_guesses_from_many_chats_stop_at_the_dossier_limit(
+    db_url: str, dsvc: Services
+) -> None:
+    """24 chats guessing at once on PostgreSQL: only 10 are evaluated (review finding 4)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the race needs several connections writing at once (PostgreSQL)")
+    await load(dsvc, record(CODE, "6789"))
+    outcomes = await asyncio.gather(*(_verify(dsvc, CODE, f"{i:04d}", user=f"guess{i}") for i in range(24)))
+    assert outcomes.count("not_matched") == 10 and outcomes.count("cooling_down") == 14
+    assert await count(dsvc, DossierLookupFailure) == 10

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -79,6 +79,12 @@ class DossierService:
         """Exact code + last four digits. An unknown code and wrong digits take the same path."""
         now = self.clock()
         chat_key, digest = self.chat_key(channel, user_id), self.code_digest(code)
+        if session.get_bind().dialect.name == "postgresql":
+            # Count-then-insert races across connections: guesses at one code wait for each other
+            # until the transaction ends, so the 10-per-dossier limit holds under concurrency.
+            # (SQLite has one writer; guesses from one chat wait on its conversation row.)
+            key = int.from_bytes(bytes.fromhex(digest[:16]), "big", signed=True)
+            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
         if await self._failures(session, DossierLookupFailure.chat_key == chat_key, now - CHAT_WINDOW) >= CHAT_LIMIT:
             return Verification("chat_limited")
         if await self._failures(session, DossierLookupFailure.code_digest == digest, now - DOSSIER_WINDOW) >= (
