@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 ENV_VAR = "DOSSIER_HASH_KEY"
 PUSH_SECRET_ENV = "DOSSIER_PUSH_SECRET"
-MIN_HASH_KEY, MIN_SECRET = 32, 16
+MIN_HASH_KEY, MIN_SECRET = 16, 16  # 16 random characters are beyond guessing
 # Values printed in the README and docs: anyone can read them, so they are no secret.
 EXAMPLE_VALUES = frozenset({"change-me-to-a-long-random-secret", "...", "change-me", "secret", "changeme"})
 
