@@ -59,6 +59,8 @@ def check_settings(settings: Settings, mode: Mode) -> list[str]:
                 problems.append("ZALO_OA_SECRET_KEY is required to check webhook signatures")
             if not _secret(settings.zalo_oa_app_secret):
                 problems.append("ZALO_OA_APP_SECRET is required to refresh access tokens")
+            if not ch.zalo_oa.oa_id:
+                problems.append("channels.zalo_oa.oa_id is required (events for another OA must be refused)")
     return problems
 
 
@@ -223,9 +225,12 @@ def _zalo_oa(services: Services, store: WebhookStore, max_body: int) -> Any:
     app_id = s.zalo_oa_app_id or ""
     client = ZaloOAClient(s.channels.zalo_oa, app_id, _secret(s.zalo_oa_app_secret))
     access, refresh = _secret(s.zalo_oa_access_token), _secret(s.zalo_oa_refresh_token)
+    from bot.metrics import failure_alert
+
+    seed = TokenPair(access, refresh, s.zalo_oa_token_expires_in) if access and refresh else None
     tokens = ZaloTokenStore(
-        services.sessions, client, seed=TokenPair(access, refresh) if access and refresh else None,
-        refresh_margin_s=s.channels.zalo_oa.refresh_margin_s,
+        services.sessions, client, seed=seed, seed_expires_in_s=s.channels.zalo_oa.seed_expires_in_s,
+        refresh_margin_s=s.channels.zalo_oa.refresh_margin_s, alert=failure_alert("zalo_token_refresh_failed"),
     )
     return ZaloOAChannel(
         s.channels.zalo_oa, app_id=app_id, secret_key=_secret(s.zalo_oa_secret_key), client=client,

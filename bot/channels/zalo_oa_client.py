@@ -1,8 +1,8 @@
 """A small httpx client of our own for the Zalo Official Account API (v3 messages, v4 OAuth).
 
 No SDK: the Python packages for Zalo are unmaintained or target personal accounts.
-URLs, paths and error codes come from settings (third-party sources; keep them
-configurable and check against real payloads).
+URLs and paths come from settings, error codes from ``zalo_errors`` (check them against a
+real OA with ``python -m bot zalo check``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ class SendResult:
     message: str
     retry_after_s: float | None = None
     data: dict[str, Any] = field(default_factory=dict)  # the answer's "data" (e.g. an uploaded file's token)
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0 and self.http_status == 200
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> str:
