@@ -50,7 +50,8 @@ class ZaloTokenStore:
         self._client = client
         self._channel = channel
         self._seed = seed
-        self._seed_expires_in = dt.timedelta(seconds=(seed.expires_in_s if seed and seed.expires_in_s else seed_expires_in_s))
+        lifetime = seed.expires_in_s if seed and seed.expires_in_s else seed_expires_in_s
+        self._seed_expires_in = dt.timedelta(seconds=lifetime)
         self._margin = dt.timedelta(seconds=refresh_margin_s)
         self._lock = asyncio.Lock()
         self._cached: tuple[str, dt.datetime | None] | None = None
