@@ -218,21 +218,27 @@ def _channel_sessions(services: Services) -> tuple[async_sessionmaker[AsyncSessi
 
 def _zalo_oa(services: Services, store: WebhookStore, max_body: int) -> Any:
     from bot.channels.zalo_oa import ZaloOAChannel
-    from bot.channels.zalo_oa_client import TokenPair, ZaloOAClient
-    from bot.channels.zalo_oa_tokens import ZaloTokenStore
+    from bot.channels.zalo_oa_client import ZaloOAClient
 
     s = services.settings
     app_id = s.zalo_oa_app_id or ""
     client = ZaloOAClient(s.channels.zalo_oa, app_id, _secret(s.zalo_oa_app_secret))
-    access, refresh = _secret(s.zalo_oa_access_token), _secret(s.zalo_oa_refresh_token)
-    from bot.metrics import failure_alert
-
-    seed = TokenPair(access, refresh, s.zalo_oa_token_expires_in) if access and refresh else None
-    tokens = ZaloTokenStore(
-        services.sessions, client, seed=seed, seed_expires_in_s=s.channels.zalo_oa.seed_expires_in_s,
-        refresh_margin_s=s.channels.zalo_oa.refresh_margin_s, alert=failure_alert("zalo_token_refresh_failed"),
-    )
+    tokens = _zalo_tokens(s, services.sessions, client)
     return ZaloOAChannel(
         s.channels.zalo_oa, app_id=app_id, secret_key=_secret(s.zalo_oa_secret_key), client=client,
         tokens=tokens, store=store, max_body_bytes=max_body,
+    )
+
+
+def _zalo_tokens(s: Settings, sessions: async_sessionmaker[AsyncSession], client: Any) -> Any:
+    """The OA token store, seeded from the environment (also used by `python -m bot zalo check`)."""
+    from bot.channels.zalo_oa_client import TokenPair
+    from bot.channels.zalo_oa_tokens import ZaloTokenStore
+    from bot.metrics import failure_alert
+
+    access, refresh = _secret(s.zalo_oa_access_token), _secret(s.zalo_oa_refresh_token)
+    seed = TokenPair(access, refresh, s.zalo_oa_token_expires_in) if access and refresh else None
+    return ZaloTokenStore(
+        sessions, client, seed=seed, seed_expires_in_s=s.channels.zalo_oa.seed_expires_in_s,
+        refresh_margin_s=s.channels.zalo_oa.refresh_margin_s, alert=failure_alert("zalo_token_refresh_failed"),
     )

@@ -16,6 +16,7 @@ from fakes.zalo import FakeZaloBot, FakeZaloOA, bot_text_update, oa_text_event
 from sqlalchemy import select
 
 from bot.app import build_services
+from bot.channels.zalo_check import check
 from bot.channels.zalo_errors import Action, oa_action
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.config import Settings
@@ -163,3 +164,26 @@ async def test_bot_403_is_retried_as_a_server_error(served: Served, fake_bot: Fa
     served.runtime.sender.nudge()
     await served.settled(60)
     assert fake_bot.rejected_sends == 1 and fake_bot.messages_to(CHAT) == ["Dạ, hồ sơ đã có kết quả ạ."]
+
+
+async def test_zalo_check_against_the_fakes(settings: Settings, fake_oa: FakeZaloOA, fake_bot: FakeZaloBot) -> None:
+    lines: list[str] = []
+    assert await check(settings, USER, lines.append) == 0, lines
+    text = "\n".join(lines)
+    assert f"the token works for OA {fake_oa.oa_id}" in text
+    assert "OK    a text to the test follower delivered" in text
+    assert "OK    a message with buttons to the test follower delivered" in text
+    assert "Zalo bot token works" in text and "NOT VERIFIED  the webhook signature variant" in text
+    sent = fake_oa.messages_to(USER)
+    assert len(sent) == 2 and sent[1].buttons
+
+
+async def test_zalo_check_says_what_fails(settings: Settings, fake_oa: FakeZaloOA) -> None:
+    fake_oa.refusals[USER] = "oa_send_interaction_expired"
+    fake_oa.refresh_token = "spent-elsewhere"
+    fake_oa.expire_access_token()
+    lines: list[str] = []
+    assert await check(settings, USER, lines.append) == 1
+    text = "\n".join(lines)
+    assert "FAIL  the token was refused: -216 the access token is invalid" in text
+    assert "FAIL  a text to the test follower refused: -216" in text

@@ -64,6 +64,7 @@ class ZaloOASettings(BaseModel):
     oauth_base_url: str = "https://oauth.zaloapp.com"
     send_path: str = "/v3.0/oa/message/cs"
     token_path: str = "/v4/oa/access_token"
+    oa_profile_path: str = "/v2.0/oa/getoa"  # read by `python -m bot zalo check`
     # Files: uploaded first (multipart "file", answers a token), then sent as a "file" message.
     # Zalo takes only these types and sizes (third-party sources); other files are not sent, and
     # the text says where the file is instead.

@@ -103,9 +103,13 @@ class ZaloOAClient:
         }
         return await self._call(self._settings.send_path, access_token, json=body)
 
-    async def _call(self, path: str, access_token: str, **kwargs: Any) -> SendResult:
+    async def get_oa(self, access_token: str) -> SendResult:
+        """The OA's own profile (``data["oa_id"]``): shows whether a token works, sending nothing."""
+        return await self._call(self._settings.oa_profile_path, access_token, method="GET")
+
+    async def _call(self, path: str, access_token: str, method: str = "POST", **kwargs: Any) -> SendResult:
         url = self._settings.api_base_url.rstrip("/") + path
-        response = await self._http.post(url, headers={"access_token": access_token}, **kwargs)
+        response = await self._http.request(method, url, headers={"access_token": access_token}, **kwargs)
         retry_after = response.headers.get("retry-after")
         if response.status_code == 429 or response.status_code >= 500:
             return SendResult(

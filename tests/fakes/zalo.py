@@ -57,7 +57,14 @@ class FakeZaloOA(FakePlatform):
             Route("/v3.0/oa/message/cs", self._send, methods=["POST"]),
             Route("/v4/oa/access_token", self._token, methods=["POST"]),
             Route("/v2.0/oa/upload/file", self._upload, methods=["POST"]),
+            Route("/v2.0/oa/getoa", self._profile, methods=["GET"]),
         ]
+
+    async def _profile(self, request: Request) -> JSONResponse:
+        with self._lock:
+            if request.headers.get("access_token") != self.access_token:
+                return JSONResponse(load_payload("zalo/oa_send_token_expired.json"))
+        return JSONResponse({"error": 0, "message": "Success", "data": {"oa_id": self.oa_id, "name": "Trung tâm"}})
 
     def expire_access_token(self, *, as_expired: bool = False) -> None:
         """Invalidates the current token: answered ``-216``, or ``-220`` ("expired") if ``as_expired``."""
