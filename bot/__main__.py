@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|eval|bench|db|train|serve|dossiers|export|surveys|purge|consents`."""
+"""Command line: `python -m bot run|eval|bench|db|train|serve|dossiers|export|surveys|purge|consents|zalo`."""
 
 from __future__ import annotations
 

@@ -225,7 +225,9 @@ def _zalo_oa(services: Services, store: WebhookStore, max_body: int) -> Any:
     client = ZaloOAClient(s.channels.zalo_oa, app_id, _secret(s.zalo_oa_app_secret))
     tokens = _zalo_tokens(s, services.sessions, client)
     return ZaloOAChannel(
-        s.channels.zalo_oa, app_id=app_id, secret_key=_secret(s.zalo_oa_secret_key), client=client,
+        s.channels.zalo_oa, app_id=app_id, client=client,
+        secret_key=_secret(s.zalo_oa_app_secret if s.channels.zalo_oa.signature_key == "app_secret"
+                           else s.zalo_oa_secret_key),
         tokens=tokens, store=store, max_body_bytes=max_body,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import time
 from pathlib import Path
@@ -187,3 +188,22 @@ async def test_zalo_check_says_what_fails(settings: Settings, fake_oa: FakeZaloO
     text = "\n".join(lines)
     assert "FAIL  the token was refused: -216 the access token is invalid" in text
     assert "FAIL  a text to the test follower refused: -216" in text
+
+
+@pytest.mark.parametrize("variant", ["upper-hex", "app-secret"])
+def test_signature_variants(settings: Settings, fake_oa: FakeZaloOA, variant: str) -> None:
+    """Upper-case hex is taken as is; the app secret signs only when configured to."""
+    oa = settings.channels.zalo_oa
+    key = fake_oa.oa_secret_key
+    if variant == "app-secret":
+        oa = oa.model_copy(update={"signature_key": "app_secret"})
+        fake_oa.oa_secret_key, key = fake_oa.app_secret, fake_oa.app_secret
+    raw, headers = fake_oa.signed(say("xin chào"))
+    mac = headers["X-ZEvent-Signature"]
+    if variant == "upper-hex":
+        mac = "mac=" + mac.removeprefix("mac=").upper()
+    data = json.loads(raw)
+    channel = ZaloOAChannel(oa, app_id=fake_oa.app_id, secret_key=key, client=None, tokens=None, store=None)  # type: ignore[arg-type]
+    assert channel.verify(raw, data, mac) is None
+    other = ZaloOAChannel(oa, app_id=fake_oa.app_id, secret_key="another-key", client=None, tokens=None, store=None)  # type: ignore[arg-type]
+    assert other.verify(raw, data, mac) == "bad signature"

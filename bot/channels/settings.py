@@ -7,6 +7,8 @@ Zalo facts come from third-party sources and tests point them at local fakes.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from bot.channels.zalo_errors import Action
@@ -79,6 +81,9 @@ class ZaloOASettings(BaseModel):
     signature_max_age_s: int = 3 * 3600
     # Events stamped further in the future than this (clock skew) are refused.
     signature_max_future_s: int = 60
+    # Which secret signs the webhook (sources differ; `python -m bot zalo check` says how to tell):
+    # the OA secret key (ZALO_OA_SECRET_KEY, most sources) or the app secret (ZALO_OA_APP_SECRET).
+    signature_key: Literal["oa_secret_key", "app_secret"] = "oa_secret_key"
     # Header carrying Zalo's retry count (logged).
     retry_header: str = "num_retry"
     button_type: str = "oa.query.hide"

@@ -153,6 +153,8 @@ class ZaloOAChannel(WebhookChannel[ZaloOASettings]):
         if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 16):
             return "missing timestamp"
         expected = signature(self._app_id, raw, stamp, self._secret_key)
+        # Either hex case is taken (sources differ; it changes nothing to the strength).
+        given = given.strip().lower()
         if not same_secret(given if given.startswith("mac=") else f"mac={given}", expected):
             return "bad signature"
         age_ms = self._clock() * 1000 - int(stamp)
