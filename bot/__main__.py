@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|eval|bench|db|train|serve|dossiers|export|surveys|purge|consents`."""
+"""Command line: `python -m bot run|eval|bench|db|train|serve|dossiers|export|surveys|purge|consents|zalo`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from bot.channels.zalo_check import register as register_zalo
 from bot.config import ROOT, load_settings
 from bot.dossiers.cli import register as register_dossiers
 from bot.privacy.cli import register as register_privacy
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     register_dossiers(sub)
     register_surveys(sub)  # export, surveys demo|check|purge
     register_privacy(sub)  # purge, consents
+    register_zalo(sub)  # zalo check
     args = parser.parse_args(argv)
     _logging(args.verbose)
     return int(args.func(args))

@@ -74,3 +74,38 @@ class SpikeAlert:
     def _expire(self, now: float) -> None:
         while self._events and self._events[0] <= now - self.window_s:
             self._events.popleft()
+
+
+class FailureAlert:
+    """Fires on the first failure of something that must keep working (one line per outage).
+
+    For what has no "normal rate" of failures, such as renewing a platform token: the
+    first failure writes ``ALERT <name>``, later failures of the same outage only count,
+    and a success re-arms it (logged, so the journal shows when it recovered).
+    """
+
+    def __init__(self, name: str, *, on_fire: Callable[[str], None] = lambda _name: None) -> None:
+        self.name = name
+        self.on_fire = on_fire
+        self.failures = 0
+        self._lock = threading.Lock()
+
+    @property
+    def firing(self) -> bool:
+        return self.failures > 0
+
+    def failed(self, detail: str) -> bool:
+        """Counts one failure; True when it started an outage (and wrote the alert line)."""
+        with self._lock:
+            self.failures += 1
+            if self.failures > 1:
+                return False
+        log.warning("ALERT %s: %s", self.name, detail, extra={"alert": self.name, "detail": detail})
+        self.on_fire(self.name)
+        return True
+
+    def succeeded(self) -> None:
+        with self._lock:
+            failures, self.failures = self.failures, 0
+        if failures:
+            log.warning("alert %s cleared after %d failure(s)", self.name, failures)

@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     # First token pair only: refreshed pairs are stored in the database.
     zalo_oa_access_token: SecretStr | None = Field(default=None, validation_alias="ZALO_OA_ACCESS_TOKEN")
     zalo_oa_refresh_token: SecretStr | None = Field(default=None, validation_alias="ZALO_OA_REFRESH_TOKEN")
+    # The first pair's "expires_in" (seconds) as Zalo gave it; unset: channels.zalo_oa.seed_expires_in_s.
+    zalo_oa_token_expires_in: int | None = Field(default=None, validation_alias="ZALO_OA_TOKEN_EXPIRES_IN")
     zalo_bot_token: SecretStr | None = Field(default=None, validation_alias="ZALO_BOT_TOKEN")
     zalo_bot_webhook_secret: SecretStr | None = Field(default=None, validation_alias="ZALO_BOT_WEBHOOK_SECRET")
 

@@ -25,7 +25,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.alerts import SpikeAlert
+from bot.alerts import FailureAlert, SpikeAlert
 from bot.storage.channel_models import InboxEvent
 from bot.storage.models import Outbox
 
@@ -52,6 +52,11 @@ ALERTS = Counter("tthc_alerts", "Alert log lines written (see bot.alerts)", ["al
 FAILED_VERIFICATIONS_SPIKE = SpikeAlert(
     "failed_verifications_spike", threshold=20, window_s=600.0, on_fire=lambda name: ALERTS.labels(name).inc()
 )
+
+
+def failure_alert(name: str) -> FailureAlert:
+    """An alert on the first failure of something that must keep working, counted in ``tthc_alerts``."""
+    return FailureAlert(name, on_fire=lambda fired: ALERTS.labels(fired).inc())
 
 
 def configure_alerts(threshold: int, window_minutes: float) -> None:

@@ -59,6 +59,8 @@ def check_settings(settings: Settings, mode: Mode) -> list[str]:
                 problems.append("ZALO_OA_SECRET_KEY is required to check webhook signatures")
             if not _secret(settings.zalo_oa_app_secret):
                 problems.append("ZALO_OA_APP_SECRET is required to refresh access tokens")
+            if not ch.zalo_oa.oa_id:
+                problems.append("channels.zalo_oa.oa_id is required (events for another OA must be refused)")
     from bot.dossiers.keys import weak_secrets
 
     return problems + weak_secrets()
@@ -218,18 +220,29 @@ def _channel_sessions(services: Services) -> tuple[async_sessionmaker[AsyncSessi
 
 def _zalo_oa(services: Services, store: WebhookStore, max_body: int) -> Any:
     from bot.channels.zalo_oa import ZaloOAChannel
-    from bot.channels.zalo_oa_client import TokenPair, ZaloOAClient
-    from bot.channels.zalo_oa_tokens import ZaloTokenStore
+    from bot.channels.zalo_oa_client import ZaloOAClient
 
     s = services.settings
     app_id = s.zalo_oa_app_id or ""
     client = ZaloOAClient(s.channels.zalo_oa, app_id, _secret(s.zalo_oa_app_secret))
-    access, refresh = _secret(s.zalo_oa_access_token), _secret(s.zalo_oa_refresh_token)
-    tokens = ZaloTokenStore(
-        services.sessions, client, seed=TokenPair(access, refresh) if access and refresh else None,
-        refresh_margin_s=s.channels.zalo_oa.refresh_margin_s,
-    )
+    tokens = _zalo_tokens(s, services.sessions, client)
     return ZaloOAChannel(
-        s.channels.zalo_oa, app_id=app_id, secret_key=_secret(s.zalo_oa_secret_key), client=client,
+        s.channels.zalo_oa, app_id=app_id, client=client,
+        secret_key=_secret(s.zalo_oa_app_secret if s.channels.zalo_oa.signature_key == "app_secret"
+                           else s.zalo_oa_secret_key),
         tokens=tokens, store=store, max_body_bytes=max_body,
+    )
+
+
+def _zalo_tokens(s: Settings, sessions: async_sessionmaker[AsyncSession], client: Any) -> Any:
+    """The OA token store, seeded from the environment (also used by `python -m bot zalo check`)."""
+    from bot.channels.zalo_oa_client import TokenPair
+    from bot.channels.zalo_oa_tokens import ZaloTokenStore
+    from bot.metrics import failure_alert
+
+    access, refresh = _secret(s.zalo_oa_access_token), _secret(s.zalo_oa_refresh_token)
+    seed = TokenPair(access, refresh, s.zalo_oa_token_expires_in) if access and refresh else None
+    return ZaloTokenStore(
+        sessions, client, seed=seed, seed_expires_in_s=s.channels.zalo_oa.seed_expires_in_s,
+        refresh_margin_s=s.channels.zalo_oa.refresh_margin_s, alert=failure_alert("zalo_token_refresh_failed"),
     )

@@ -7,7 +7,11 @@ Zalo facts come from third-party sources and tests point them at local fakes.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+from bot.channels.zalo_errors import Action
 
 
 class RateLimits(BaseModel):
@@ -24,7 +28,8 @@ class ServerSettings(BaseModel):
     port: int = 8080
     max_body_bytes: int = 256 * 1024
     # Past this, a webhook answers 503 rather than keep the platform waiting (it retries).
-    store_timeout_s: float = 2.0
+    # Well under Zalo's 2-second deadline: the answer must also travel back in time.
+    store_timeout_s: float = 1.2
 
 
 class InboxSettings(BaseModel):
@@ -61,26 +66,36 @@ class ZaloOASettings(BaseModel):
     oauth_base_url: str = "https://oauth.zaloapp.com"
     send_path: str = "/v3.0/oa/message/cs"
     token_path: str = "/v4/oa/access_token"
+    oa_profile_path: str = "/v2.0/oa/getoa"  # read by `python -m bot zalo check`
     # Files: uploaded first (multipart "file", answers a token), then sent as a "file" message.
     # Zalo takes only these types and sizes (third-party sources); other files are not sent, and
     # the text says where the file is instead.
     upload_file_path: str = "/v2.0/oa/upload/file"
     file_types: list[str] = Field(default_factory=lambda: ["pdf", "doc", "docx"])
     max_file_bytes: int = 5 * 1024 * 1024
-    # Our OA's id: events addressed to another OA are ignored ("" accepts any).
+    # Our OA's id: required; events addressed to another OA are refused.
     oa_id: str = ""
-    # Signed events older (or newer) than this are refused as replays.
-    signature_max_age_s: int = 900
+    # Signed events older than this are refused as replays. Zalo resends a failed delivery
+    # with its original timestamp for about 1 h 50 min (30 s, 5, 15, 30 min, 1 h), so this
+    # covers the last retry; within it, the msg_id de-duplication is the guard.
+    signature_max_age_s: int = 3 * 3600
+    # Events stamped further in the future than this (clock skew) are refused.
+    signature_max_future_s: int = 60
+    # Which secret signs the webhook (sources differ; `python -m bot zalo check` says how to tell):
+    # the OA secret key (ZALO_OA_SECRET_KEY, most sources) or the app secret (ZALO_OA_APP_SECRET).
+    signature_key: Literal["oa_secret_key", "app_secret"] = "oa_secret_key"
+    # Header carrying Zalo's retry count (logged).
+    retry_header: str = "num_retry"
     button_type: str = "oa.query.hide"
     max_buttons: int = 5
     max_text_chars: int = 2000
-    # Error codes of the send API: outside the reply window (not retried), expired token
-    # (refresh, then resend), and quota (retried later). Third-party sources; keep configurable.
-    window_error_codes: list[int] = Field(default_factory=lambda: [-213, -230])
-    token_error_codes: list[int] = Field(default_factory=lambda: [-216, -124])
-    retry_error_codes: list[int] = Field(default_factory=lambda: [-32])
-    # Refresh this long before the access token's announced expiry.
-    refresh_margin_s: int = 600
+    # What to do with an error code, where it should differ from Zalo's table in
+    # bot/channels/zalo_errors.py: {code: token | undeliverable | retry | failed}.
+    error_overrides: dict[int, Action] = Field(default_factory=dict)
+    # Refresh this long before the access token's announced expiry (a job does it).
+    refresh_margin_s: int = 3600
+    # The seed pair's lifetime when ZALO_OA_TOKEN_EXPIRES_IN is not given (Zalo: 25 h).
+    seed_expires_in_s: int = 90000
     limits: RateLimits = Field(default_factory=lambda: RateLimits(global_per_s=20.0, per_chat_burst=5))
 
 

@@ -27,9 +27,10 @@ from bot.channels.common import (
 )
 from bot.channels.settings import ZaloBotSettings
 from bot.channels.zalo_bot_client import ZaloBotClient, ZaloBotError
+from bot.channels.zalo_errors import Action, bot_action
 from bot.core.messages import Reply
 from bot.inbox import InboundEvent
-from bot.sender import PermanentFailure, RetryLater, Undeliverable
+from bot.sender import PermanentFailure, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,6 @@ class ZaloBotChannel(SecretTokenChannel[ZaloBotSettings]):
         except ZaloBotError as exc:
             if exc.status == 429 or exc.code == 429:
                 raise RetryLater(exc.retry_after_s or 5.0, exc.description) from exc
-            if exc.status >= 500:
-                raise
-            if exc.status == 403 or exc.code == 403:
-                raise Undeliverable(exc.description) from exc
+            if bot_action(exc.status) is Action.RETRY:  # 5xx, and 403 (a server error in Zalo's list)
+                raise ConnectionError(str(exc)) from exc
             raise PermanentFailure(str(exc)) from exc

@@ -1,16 +1,20 @@
 """Zalo Official Account: signed webhook in, customer-service messages with buttons out.
 
-The webhook checks ``X-ZEvent-Signature`` over the raw body in constant time and refuses
-stale timestamps, then stores the event (key: ``msg_id``) before answering. Buttons are
+The webhook checks ``X-ZEvent-Signature`` over the raw body in constant time, refuses
+timestamps older than Zalo's retry schedule or from the future, then stores the event
+(key: ``msg_id``, so a retried delivery is recognised) before answering. Buttons are
 ``oa.query.*`` buttons whose payload comes back as a message from the citizen; the payload
 carries the id of the message that offered it, so a button tapped twice is recognised.
-Replies outside Zalo's reply window are recorded as undeliverable, not retried. A reply's
+What a failed send means comes from Zalo's error table (``zalo_errors``): a refused token is
+renewed and the message resent once; replies outside Zalo's reply window are recorded as
+undeliverable, not retried. A reply's
 file is uploaded and sent as a file message when Zalo takes its type and size; otherwise
 the text says where the file is.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -39,6 +43,7 @@ from bot.channels.common import (
     translate,
 )
 from bot.channels.settings import ZaloOASettings
+from bot.channels.zalo_errors import Action, oa_action, oa_meaning
 from bot.channels.zalo_oa_client import SendResult, ZaloOAClient, signature
 from bot.channels.zalo_oa_tokens import ZaloTokenStore
 from bot.core.messages import Reply
@@ -62,13 +67,20 @@ def button_payload(ref: str, payload: str) -> str:
     return f"#{ref}|{payload}"
 
 
-def to_event(data: dict[str, Any], oa_id: str = "") -> InboundEvent | None:
+def addressed_to(data: dict[str, Any]) -> str:
+    """The OA an event is for: the recipient of a citizen's message, ``oa_id`` of a follow."""
+    if as_str(data.get("event_name")).startswith("user_"):
+        return as_str(as_dict(data.get("recipient")).get("id")) or as_str(data.get("oa_id"))
+    return as_str(data.get("oa_id"))
+
+
+def to_event(data: dict[str, Any], oa_id: str) -> InboundEvent | None:
     name = as_str(data.get("event_name"))
     sender = as_dict(data.get("sender"))
-    recipient = as_dict(data.get("recipient"))
     message = as_dict(data.get("message"))
-    if oa_id and name.startswith("user_") and as_str(recipient.get("id")) not in ("", oa_id):
-        return None  # addressed to another OA
+    if addressed_to(data) not in ("", oa_id):
+        # An app linked to several OAs gets all their events: acknowledged, not answered.
+        return None
     if name == "follow":
         follower = as_dict(data.get("follower"))
         user = as_str(follower.get("id")) or as_str(sender.get("id"))
@@ -118,27 +130,38 @@ class ZaloOAChannel(WebhookChannel[ZaloOASettings]):
         self._client = client
         self._tokens = tokens
         self._clock = clock
+        self._refresher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        return None
+        self._refresher = asyncio.create_task(self._tokens.keep_fresh(), name="zalo-token-refresher")
 
     async def stop(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            await asyncio.gather(self._refresher, return_exceptions=True)
         await self._client.aclose()
 
     # -- inbound --------------------------------------------------------------------------------------
 
     def verify(self, raw: bytes, data: dict[str, Any], given: str | None) -> str | None:
         """Why the request is refused, or None when it is authentic and fresh."""
+        if not self.settings.oa_id:  # never "any OA": start-up refuses this too
+            return "channels.zalo_oa.oa_id is not configured"
         if not given:
             return "missing signature"
         stamp = as_str(data.get("timestamp"))
-        if not (stamp.isascii() and stamp.isdigit()):
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 16):
             return "missing timestamp"
         expected = signature(self._app_id, raw, stamp, self._secret_key)
+        # Either hex case is taken (sources differ; it changes nothing to the strength).
+        given = given.strip().lower()
         if not same_secret(given if given.startswith("mac=") else f"mac={given}", expected):
             return "bad signature"
-        if abs(self._clock() * 1000 - int(stamp)) > self.settings.signature_max_age_s * 1000:
+        age_ms = self._clock() * 1000 - int(stamp)
+        if age_ms > self.settings.signature_max_age_s * 1000:
             return "stale timestamp"
+        if -age_ms > self.settings.signature_max_future_s * 1000:
+            return "timestamp in the future"
         if as_str(data.get("app_id")) not in ("", self._app_id):
             return "another app"
         return None
@@ -154,11 +177,13 @@ class ZaloOAChannel(WebhookChannel[ZaloOASettings]):
         if reason := self.verify(raw, data, request.headers.get(SIGNATURE_HEADER)):
             log.warning("zalo: webhook refused: %s", reason)
             return refuse(401, reason)
+        if (retry := request.headers.get(self.settings.retry_header, "0")) not in ("", "0"):
+            log.info("zalo: redelivery %.8s of an event stamped %s", retry, as_str(data.get("timestamp")))
         event = translate(CHANNEL, lambda d: to_event(d, self.settings.oa_id), data)
         if event is None:
             return ok()
         if await self._store.store(event) is None:
-            return refuse(503, "storage unavailable")
+            return refuse(503, "storage unavailable")  # nothing stored; Zalo delivers it again
         return ok()
 
     # -- outbound (ChannelSender) ---------------------------------------------------------------------
@@ -203,18 +228,23 @@ class ZaloOAChannel(WebhookChannel[ZaloOASettings]):
         """The call with the current access token, once more with a fresh one if Zalo says it expired."""
         token = await self._tokens.access_token()
         result = await call(token)
-        if result.code in self.settings.token_error_codes:
+        if not result.ok and self._action(result) is Action.TOKEN:
             result = await call(await self._tokens.refresh(token))
         return result
 
+    def _action(self, result: SendResult) -> Action:
+        return oa_action(result.code, result.http_status, self.settings.error_overrides)
+
     def _check(self, result: SendResult) -> None:
         """Raises what the sender should do with a call that did not succeed."""
-        if result.code == 0 and result.http_status == 200:
+        if result.ok:
             return
-        if result.http_status == 429 or result.code in self.settings.retry_error_codes:
-            raise RetryLater(result.retry_after_s or 60.0, f"zalo {result.code} {result.message}")
-        if result.http_status >= 500 or result.code in self.settings.token_error_codes:
-            raise ConnectionError(f"zalo HTTP {result.http_status} {result.code}: {result.message}")
-        if result.code in self.settings.window_error_codes:
-            raise Undeliverable(f"outside the reply window: {result.code} {result.message}")
-        raise PermanentFailure(f"zalo {result.code}: {result.message}")
+        action = self._action(result)
+        what = f"zalo HTTP {result.http_status} {result.code} ({oa_meaning(result.code)}): {result.message}"
+        if action is Action.RETRY and (result.http_status == 429 or result.http_status < 500):
+            raise RetryLater(result.retry_after_s or 60.0, what)
+        if action in (Action.RETRY, Action.TOKEN):  # a server error, or a token refused twice: retried
+            raise ConnectionError(what)
+        if action is Action.UNDELIVERABLE:
+            raise Undeliverable(what)
+        raise PermanentFailure(what)

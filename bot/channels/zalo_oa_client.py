@@ -1,8 +1,8 @@
 """A small httpx client of our own for the Zalo Official Account API (v3 messages, v4 OAuth).
 
 No SDK: the Python packages for Zalo are unmaintained or target personal accounts.
-URLs, paths and error codes come from settings (third-party sources; keep them
-configurable and check against real payloads).
+URLs and paths come from settings, error codes from ``zalo_errors`` (check them against a
+real OA with ``python -m bot zalo check``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ class SendResult:
     message: str
     retry_after_s: float | None = None
     data: dict[str, Any] = field(default_factory=dict)  # the answer's "data" (e.g. an uploaded file's token)
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0 and self.http_status == 200
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> str:
@@ -99,9 +103,13 @@ class ZaloOAClient:
         }
         return await self._call(self._settings.send_path, access_token, json=body)
 
-    async def _call(self, path: str, access_token: str, **kwargs: Any) -> SendResult:
+    async def get_oa(self, access_token: str) -> SendResult:
+        """The OA's own profile (``data["oa_id"]``): shows whether a token works, sending nothing."""
+        return await self._call(self._settings.oa_profile_path, access_token, method="GET")
+
+    async def _call(self, path: str, access_token: str, method: str = "POST", **kwargs: Any) -> SendResult:
         url = self._settings.api_base_url.rstrip("/") + path
-        response = await self._http.post(url, headers={"access_token": access_token}, **kwargs)
+        response = await self._http.request(method, url, headers={"access_token": access_token}, **kwargs)
         retry_after = response.headers.get("retry-after")
         if response.status_code == 429 or response.status_code >= 500:
             return SendResult(

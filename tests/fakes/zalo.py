@@ -1,10 +1,12 @@
 """Fake Zalo servers over real HTTP: the Official Account API (send, OAuth) and the Bot Platform.
 
-The OA fake enforces what matters to the assistant: the access token (``-216`` once
-expired), single-use refresh tokens, a reply window per user (``-213``); files are
+The OA fake enforces what matters to the assistant: the access token (``-216`` when
+invalid, ``-220`` once expired), single-use refresh tokens, a per-user refusal from Zalo's
+error table (``refusals``: -213 not a follower, -230/-232 outside the reply window); files are
 uploaded (multipart) for a token, then sent as a "file" message naming it. The Bot fake
 serves ``getUpdates`` (408 when empty), ``sendMessage`` (1-2,000 characters, optional
-429s) and delivers updates to the registered webhook with its secret header.
+429s or 403s) and POSTs updates to the registered webhook with its secret header, in
+the bare ``{event_name, message}`` shape the platform uses for webhooks.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class FakeZaloOA(FakePlatform):
     sent: list[OASent] = field(default_factory=list)
     refreshes: int = 0
     outside_window: set[str] = field(default_factory=set)
+    refusals: dict[str, str] = field(default_factory=dict)  # user -> recorded answer (tests/data/zalo/)
+    expired_tokens: set[str] = field(default_factory=set)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -53,18 +57,33 @@ class FakeZaloOA(FakePlatform):
             Route("/v3.0/oa/message/cs", self._send, methods=["POST"]),
             Route("/v4/oa/access_token", self._token, methods=["POST"]),
             Route("/v2.0/oa/upload/file", self._upload, methods=["POST"]),
+            Route("/v2.0/oa/getoa", self._profile, methods=["GET"]),
         ]
 
-    def expire_access_token(self) -> None:
+    async def _profile(self, request: Request) -> JSONResponse:
         with self._lock:
+            if request.headers.get("access_token") != self.access_token:
+                return JSONResponse(load_payload("zalo/oa_send_token_expired.json"))
+        return JSONResponse({"error": 0, "message": "Success", "data": {"oa_id": self.oa_id, "name": "Trung tâm"}})
+
+    def expire_access_token(self, *, as_expired: bool = False) -> None:
+        """Invalidates the current token: answered ``-216``, or ``-220`` ("expired") if ``as_expired``."""
+        with self._lock:
+            if as_expired:
+                self.expired_tokens.add(self.access_token)
             self.access_token = "expired-" + self.access_token
 
     async def _send(self, request: Request) -> JSONResponse:
         body = await request.json()
         user = str(body.get("recipient", {}).get("user_id"))
         with self._lock:
-            if request.headers.get("access_token") != self.access_token:
+            given = request.headers.get("access_token")
+            if given in self.expired_tokens:
+                return JSONResponse(load_payload("zalo/oa_send_token_removed.json"))
+            if given != self.access_token:
                 return JSONResponse(load_payload("zalo/oa_send_token_expired.json"))
+            if user in self.refusals:
+                return JSONResponse(load_payload(f"zalo/{self.refusals[user]}.json"))
             if user in self.outside_window:
                 return JSONResponse(load_payload("zalo/oa_send_outside_window.json"))
             message = body.get("message", {})
@@ -121,8 +140,14 @@ class FakeZaloOA(FakePlatform):
         mac = signature(self.app_id, raw, event["timestamp"], self.oa_secret_key)
         return raw, {"X-ZEvent-Signature": mac, "Content-Type": "application/json"}
 
-    async def deliver(self, client: httpx.AsyncClient, url: str, event: dict[str, Any]) -> httpx.Response:
-        raw, headers = self.signed(event)
+    async def deliver(
+        self, client: httpx.AsyncClient, url: str, event: dict[str, Any], *,
+        timestamp_ms: int | None = None, retry: int = 0,
+    ) -> httpx.Response:
+        """POSTs a signed event; a redelivery keeps the original timestamp and says its number."""
+        raw, headers = self.signed(event, timestamp_ms=timestamp_ms)
+        if retry:
+            headers["num_retry"] = str(retry)
         return await client.post(url, content=raw, headers=headers)
 
 
@@ -139,6 +164,7 @@ class FakeZaloBot(FakePlatform):
     sent: list[tuple[str, str]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     fail_next_sends: int = 0
+    fail_status: int = 429  # what the failed sends answer (429 with retry_after, or 403: a server error)
     rejected_sends: int = 0
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -172,6 +198,8 @@ class FakeZaloBot(FakePlatform):
             if self.fail_next_sends > 0:
                 self.fail_next_sends -= 1
                 self.rejected_sends += 1
+                if self.fail_status != 429:
+                    return _bot_error(self.fail_status, "Forbidden")
                 return JSONResponse(load_payload("zalo/bot_error_429.json"), status_code=429)
             if not 1 <= len(text) <= 2000:
                 return _bot_error(400, "text must be 1-2000 characters")
@@ -201,9 +229,11 @@ class FakeZaloBot(FakePlatform):
     async def deliver(
         self, client: httpx.AsyncClient, update: dict[str, Any], *, secret: str | None = None
     ) -> httpx.Response:
+        """POSTs an update to the webhook as the platform does: the bare ``result`` of a wrapped update."""
         token = self.webhook.get("secret_token") if secret is None else secret
         headers = {"X-Bot-Api-Secret-Token": token} if token else {}
-        return await client.post(self.webhook["url"], json=update, headers=headers)
+        body = update["result"] if isinstance(update.get("result"), dict) else update
+        return await client.post(self.webhook["url"], json=body, headers=headers)
 
 
 def bot_text_update(chat_id: str, message_id: str, text: str) -> dict[str, Any]:
