@@ -53,7 +53,7 @@ def fee_phrase(c: ChannelTerms, day: dt.date) -> str | None:
         return _rate_line(rate, c)
     ended = [r for r in c.fee_rates if r.end is not None and r.end < day]
     line = _standing(c)
-    if line is None and ended:
+    if c.fee_amount is None and ended:  # the stored wording was the temporary rate itself
         last = max(ended, key=lambda r: r.end or dt.date.min)
         shown = money(last.amount) if last.amount is not None else "mức thu tạm thời"
         assert last.end is not None
