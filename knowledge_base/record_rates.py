@@ -70,7 +70,8 @@ def read_rates(note: str | None, stored: int | None) -> NoteRates:
         segment = [(pos, value) for pos, value in amounts if lo <= pos < m.start()]
         starts = list(_START.finditer(window))
         after: str | None = None
-        if starts and not any(pos >= previous_end + starts[-1].start() for pos, _ in segment):
+        gap = note[segment[-1][0] if segment else lo : previous_end + starts[-1].start()] if starts else ""
+        if starts and (not segment or re.search(r"[.;]\s", gap)):
             # "70.000 đồng/thẻ. Kể từ ngày 01/01/2025 đến hết ngày 31/12/2025, mức thu … bằng 50%":
             # the period comes first and the amount or share after it.
             nxt = next((e.start() for e in ends if e.start() > m.end()), len(note))

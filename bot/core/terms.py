@@ -14,7 +14,8 @@ from knowledge_base.schema import ChannelTerms, Procedure, Rate
 
 UNIT_WORDS = {"working_days": "ngày làm việc", "days": "ngày", "hours": "giờ", "months": "tháng"}
 TIME_NOT_STATED = "trang thủ tục chưa ghi rõ thời hạn (chỉ ghi số, không ghi đơn vị)"
-_SIMPLE_TIME = re.compile(r"\d+(?:[.,]\d+)?\s+\S+(?:\s+\S+)?")
+# A cell that is only a duration ("5", "3 Ngày làm việc") is said from the parsed amount and unit.
+_SIMPLE_TIME = re.compile(r"\d+(?:[.,]\d+)?(?:\s+(?:ngày làm việc|ngày|giờ|tháng))?", re.IGNORECASE)
 
 
 def money(amount: int) -> str:
