@@ -170,10 +170,10 @@ def parse_time(
         return float(m.group(1)), unit, None
     if text.isdigit():
         number = int(text)
-        if unit := _unit_said(number, description or ""):
-            return float(number), unit, Issue("time", "unit from the row's description", text, False)
-        if unit := _unit_said(number, steps):
-            return float(number), unit, Issue("time", "unit from the record's steps", text, False)
+        if said_unit := _unit_said(number, description or ""):
+            return float(number), said_unit, Issue("time", "unit from the row's description", text, False)
+        if said_unit := _unit_said(number, steps):
+            return float(number), said_unit, Issue("time", "unit from the record's steps", text, False)
         said = description or ""
         if _WORKING_DAYS.search(said) and not _OTHER_UNITS.search(said):
             return float(number), "working_days", Issue("time", "working days, as the row says", text, False)

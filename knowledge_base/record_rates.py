@@ -84,9 +84,8 @@ def read_rates(note: str | None, stored: int | None) -> NoteRates:
         dated.update(pos for pos, _ in segment)
         if amount is None and (pct := _PERCENT.search(after or window)) and stored:
             amount = stored * int(pct.group(1)) // 100
-        cases = note[lo : m.start()]
-        cases = clip(re.sub(r"[\s(]*(?:áp dụng|kể từ|từ ngày).*$", "", cases).strip(" -+(.;"), 160)
-        cases = cases if len(set(values)) > 1 else None
+        wording = clip(re.sub(r"[\s(]*(?:áp dụng|kể từ|từ ngày).*$", "", note[lo : m.start()]).strip(" -+(.;"), 160)
+        cases = wording if len(set(values)) > 1 else None
         start_m = starts
         basis_m = _BASIS.search(note, m.end(), m.end() + 160) or _BASIS.search(window)
         previous_end = m.end()
