@@ -34,6 +34,7 @@ class NoteRates:
     rates: list[dict[str, Any]] = field(default_factory=list)
     standing: int | None = None  # the standing amount to store
     stored_was_temporary: bool = False  # the row stored the temporary amount as its fee
+    standing_from_note: bool = False  # the cell gave no amount; the note's undated one is used
     issue: Issue | None = None
 
 
@@ -102,9 +103,14 @@ def read_rates(note: str | None, stored: int | None) -> NoteRates:
             }
         )
     temporary = {r["amount"] for r in out.rates}
-    if stored is not None and stored in temporary:
+    undated = {value for pos, value in amounts if pos not in dated and value not in temporary}
+    if stored is None and out.rates and len(undated) == 1:
+        # "Miễn phí(- Lệ phí: 135.000 đồng/lần. - Trực tuyến: kể từ … đến hết …, 115.000 đồng)":
+        # the cell lost the amount; the note's one undated amount is the standing fee.
+        out.standing = undated.pop()
+        out.standing_from_note = True
+    elif stored is not None and stored in temporary:
         out.stored_was_temporary = True
-        undated = {value for pos, value in amounts if pos not in dated and value not in temporary}
         out.standing = undated.pop() if len(undated) == 1 else None
     return out
 
@@ -121,6 +127,8 @@ def date_rows(channels: list[dict[str, Any]]) -> list[Issue]:
             kept = dated.standing is not None
             kind = "standing fee from the note" if kept else "standing fee left as see the source"
             issues.append(Issue("fee", f"stored a temporary rate; {kind}", clip(row["fee_note"], 140), not kept))
+        if dated.standing_from_note:
+            issues.append(Issue("fee", "no amount in the cell; standing fee from the note", clip(row["fee_note"], 140), False))
         if dated.issue:
             issues.append(dated.issue)
     return issues
