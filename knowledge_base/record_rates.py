@@ -128,7 +128,8 @@ def date_rows(channels: list[dict[str, Any]]) -> list[Issue]:
             kind = "standing fee from the note" if kept else "standing fee left as see the source"
             issues.append(Issue("fee", f"stored a temporary rate; {kind}", clip(row["fee_note"], 140), not kept))
         if dated.standing_from_note:
-            issues.append(Issue("fee", "no amount in the cell; standing fee from the note", clip(row["fee_note"], 140), False))
+            kind = "no amount in the cell; standing fee from the note"
+            issues.append(Issue("fee", kind, clip(row["fee_note"], 140), False))
         if dated.issue:
             issues.append(dated.issue)
     return issues
