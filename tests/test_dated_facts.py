@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
+from bot.app import build_services
+from bot.config import Settings
 from bot.core import answers, terms
 from knowledge_base.importer import build_entry, load_national
 from knowledge_base.loader import load_office
@@ -120,3 +123,13 @@ def test_unconfirmed_office_details_are_not_presented_as_the_centres_own() -> No
     assert "Đường dây nóng" not in text
     assert "1800 1096 của Cổng Dịch vụ công quốc gia" in text
     assert text.count("chưa được Trung tâm xác nhận") == 2  # address and hours
+
+
+async def test_start_up_warns_about_unconfirmed_office_details(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        services = build_services(settings, [], None)
+    await services.aclose()
+    warning = next(r.getMessage() for r in caplog.records if "unconfirmed" in r.getMessage())
+    assert "hotline, address, hours" in warning
