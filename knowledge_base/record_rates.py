@@ -21,6 +21,7 @@ _START = re.compile(r"từ(?: ngày)?\s*(?:" + _DATE + ")", re.IGNORECASE)
 _AMOUNT = re.compile(
     r"(\d{1,3}(?:[.,]\d{3})+)\s*(?:đồng|đ\b|vnđ|/)|(?<![\d/])(\d{4,})\s*(?:đồng|đ\b|vnđ)", re.IGNORECASE
 )
+_MILLIONS = re.compile(r"(?<![\d.,])(\d{1,3})\s*triệu đồng", re.IGNORECASE)  # "06 triệu đồng/Giấy chứng nhận"
 _PERCENT = re.compile(r"(\d{1,3})\s*%")
 _BASIS = re.compile(
     r"(Thông tư|Nghị định|Nghị quyết|Quyết định)(?: số)?\s*(\d+[\w.]*/\d{4}/[A-ZĐa-zđ0-9-]+)"
@@ -49,7 +50,9 @@ def _date(m: re.Match[str]) -> dt.date | None:
 
 def _amounts(text: str) -> list[tuple[int, int]]:
     """(position, amount) of every amount named in text."""
-    return [(m.start(), int(re.sub(r"\D", "", m.group(1) or m.group(2)))) for m in _AMOUNT.finditer(text)]
+    found = [(m.start(), int(re.sub(r"\D", "", m.group(1) or m.group(2)))) for m in _AMOUNT.finditer(text)]
+    found += [(m.start(), int(m.group(1)) * 1_000_000) for m in _MILLIONS.finditer(text)]
+    return sorted(found)
 
 
 def read_rates(note: str | None, stored: int | None) -> NoteRates:
@@ -88,7 +91,8 @@ def read_rates(note: str | None, stored: int | None) -> NoteRates:
         wording = clip(re.sub(r"[\s(]*(?:áp dụng|kể từ|từ ngày).*$", "", note[lo : m.start()]).strip(" -+(.;"), 160)
         cases = wording if len(set(values)) > 1 else None
         start_m = starts
-        basis_m = _BASIS.search(note, m.end(), m.end() + 160) or _BASIS.search(window)
+        # "(áp dụng đến hết … theo Thông tư …)", else the nearest one named before the period.
+        basis_m = _BASIS.search(note, m.end(), m.end() + 160) or next(reversed(list(_BASIS.finditer(window))), None)
         previous_end = m.end()
         if end is None or amount is None:
             out.issue = Issue("fee", "dated rate not readable, left as see the source", clip(note, 140))
