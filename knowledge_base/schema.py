@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ChannelKind = Literal["in_person", "online", "post"]
 CHANNEL_LABELS: dict[str, str] = {
@@ -31,6 +31,14 @@ class Rate(_Strict):
     start: dt.date | None = None  # first day it applies; None: already in force
     end: dt.date | None = None  # last day it applies (inclusive); None: no end stated
     basis: str | None = None  # e.g. "Thông tư 64/2025/TT-BTC"
+
+    @model_validator(mode="after")
+    def _said(self) -> Rate:
+        if self.amount is None and not self.text:
+            raise ValueError("a rate needs an amount or a text")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("start is after end")
+        return self
 
     def applies(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)

@@ -133,3 +133,10 @@ async def test_start_up_warns_about_unconfirmed_office_details(
     await services.aclose()
     warning = next(r.getMessage() for r in caplog.records if "unconfirmed" in r.getMessage())
     assert "hotline, address, hours" in warning
+
+
+def test_a_rate_without_amount_or_wording_or_with_its_end_before_its_start_is_refused() -> None:
+    with pytest.raises(ValueError, match="amount or a text"):
+        ChannelTerms(channel="online", fee_rates=[{"end": "2026-12-31"}])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="start is after end"):
+        ChannelTerms(channel="online", fee_rates=[{"amount": 1000, "start": "2027-01-01", "end": "2026-12-31"}])  # type: ignore[list-item]
