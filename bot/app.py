@@ -61,6 +61,16 @@ def load_knowledge(settings: Settings) -> dict[str, Procedure]:
     return merge(curated, load_national(national_file))
 
 
+def warn_unconfirmed(office: Office) -> None:
+    """At start of the assistant (run, serve): answers hedge these, but the operator must confirm them."""
+    if office.unconfirmed:
+        log.warning(
+            "office.yml: unconfirmed centre details (not shown as the centre's own): %s; "
+            "check them with the centre and remove them from `unconfirmed`",
+            ", ".join(office.unconfirmed),
+        )
+
+
 def build_services(
     settings: Settings,
     nlu_urls: list[str] | None = None,
@@ -77,12 +87,6 @@ def build_services(
     sessions = db.session_factory(engine)
     procedures = procedures if procedures is not None else load_knowledge(settings)
     office = load_office(settings.path(settings.knowledge_base.office_file))
-    if office.unconfirmed:  # answers hedge these, but the operator must confirm them before going live
-        log.warning(
-            "office.yml: unconfirmed centre details (not shown as the centre's own): %s; "
-            "check them with the centre and remove them from `unconfirmed`",
-            ", ".join(office.unconfirmed),
-        )
     resolver = resolver or Resolver(procedures)
     nlu = NluClient(nlu_urls, nlu_token, settings.nlu.timeout_s) if nlu_urls else None
     understander = Understander(nlu, resolver, settings.nlu.intent_threshold, settings.dialogue.max_text_chars)

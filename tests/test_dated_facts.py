@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
-from bot.config import Settings
+from bot.app import warn_unconfirmed
 from bot.core import answers, terms
 from knowledge_base.importer import build_entry, load_national
 from knowledge_base.loader import load_office
@@ -125,14 +124,13 @@ def test_unconfirmed_office_details_are_not_presented_as_the_centres_own() -> No
     assert text.count("chưa được Trung tâm xác nhận") == 2  # address and hours
 
 
-async def test_start_up_warns_about_unconfirmed_office_details(
-    settings: Settings, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_start_up_warns_about_unconfirmed_office_details(caplog: pytest.LogCaptureFixture) -> None:
+    office = load_office(Path(__file__).parents[1] / "knowledge_base" / "office.yml")
     with caplog.at_level(logging.WARNING, logger="bot.app"):
-        services = build_services(settings, [], None)
-    await services.aclose()
-    warning = next(r.getMessage() for r in caplog.records if "unconfirmed" in r.getMessage())
-    assert "hotline, address, hours" in warning
+        warn_unconfirmed(office)
+        warn_unconfirmed(office.model_copy(update={"unconfirmed": []}))
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "hotline, address, hours" in warnings[0]
 
 
 def test_a_rate_without_amount_or_wording_or_with_its_end_before_its_start_is_refused() -> None:
