@@ -23,11 +23,12 @@ def _logging(verbose: bool) -> None:
 
 
 async def _chat(urls: list[str], token: str | None) -> None:
-    from bot.app import build_services
+    from bot.app import build_services, warn_unconfirmed
     from bot.channels.console import run_console
 
     settings = load_settings()
     services = build_services(settings, urls, token)
+    warn_unconfirmed(services.office)
     try:
         if settings.telegram_bot_token or settings.zalo_bot_token:  # polling Telegram and/or the Zalo bot
             from bot.runtime import run_polling

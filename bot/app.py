@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from knowledge_base.loader import load_office, load_procedures
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Office, Procedure
 from nlu.client import NluClient
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,6 +61,16 @@ def load_knowledge(settings: Settings) -> dict[str, Procedure]:
     return merge(curated, load_national(national_file))
 
 
+def warn_unconfirmed(office: Office) -> None:
+    """At start of the assistant (run, serve): answers hedge these, but the operator must confirm them."""
+    if office.unconfirmed:
+        log.warning(
+            "office.yml: unconfirmed centre details (not shown as the centre's own): %s; "
+            "check them with the centre and remove them from `unconfirmed`",
+            ", ".join(office.unconfirmed),
+        )
+
+
 def build_services(
     settings: Settings,
     nlu_urls: list[str] | None = None,
@@ -77,7 +90,7 @@ def build_services(
     resolver = resolver or Resolver(procedures)
     nlu = NluClient(nlu_urls, nlu_token, settings.nlu.timeout_s) if nlu_urls else None
     understander = Understander(nlu, resolver, settings.nlu.intent_threshold, settings.dialogue.max_text_chars)
-    dossiers = DossierService(load_hash_key(settings.path(DOSSIER_KEY_FILE)), office.hotline)
+    dossiers = DossierService(load_hash_key(settings.path(DOSSIER_KEY_FILE)), office.phone)
     surveys = build_surveys(settings, dossiers, procedures, office)  # registers the status-10 invitation hook
     privacy = build_privacy(dossiers, procedures)  # first: /dulieu, /xoadulieu before any other claim
     flows: list[Flow] = [privacy, *surveys.flows, DossierFlow(dossiers, procedures, office)]

@@ -167,7 +167,7 @@ def build_runtime(services: Services, mode: Mode) -> Runtime:
         on_replies=lambda: holder["sender"].nudge(),
         failure_text=(
             "Dạ, hệ thống đang gặp sự cố nên chưa trả lời được tin nhắn này. Anh/Chị vui lòng thử lại sau "
-            f"hoặc gọi đường dây nóng {services.office.hotline} ạ."
+            f"hoặc gọi {services.office.phone} ạ."
         ),
     )
     store = WebhookStore(inbox, workers.wake, ch.server.store_timeout_s)

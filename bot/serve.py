@@ -57,12 +57,13 @@ def _checked_app(
     settings: Settings, urls: list[str], token: str | None, *, migrate: bool
 ) -> tuple[Starlette, Services]:
     """The app of one process; raises ConfigError or PushNotConfigured when it must not start."""
-    from bot.app import build_services
+    from bot.app import build_services, warn_unconfirmed
     from bot.dossiers.push import PushNotConfigured
     from bot.runtime import ConfigError, build_runtime
     from bot.server import create_app
 
     services = build_services(settings, urls, token, migrate=migrate)
+    warn_unconfirmed(services.office)
     try:
         return create_app(build_runtime(services, "webhook")), services
     except (ConfigError, PushNotConfigured):

@@ -34,6 +34,27 @@ def _channel_lines(entries: list[Procedure]) -> list[str]:
     ]
 
 
+def _dated_lines(entries: list[Procedure], day: dt.date | None) -> list[str]:
+    """The numbers behind "every fact as it stands today": dated rates and times with units."""
+    rows = [c for e in entries for c in e.channels]
+    dated = [c for c in rows if c.fee_rates]
+    on = day or dt.date.today()
+    current = sum(1 for c in dated if c.rate_on(on))
+    ended = sum(1 for c in dated if any(r.end and r.end < on for r in c.fee_rates))
+    unknown = [c for c in dated if c.fee_amount is None]
+    timed = [c for c in rows if c.time_days is not None]
+    return [
+        f"dated fee rates (read from the portal's notes): {len(dated)} rows in "
+        f"{sum(1 for e in entries if any(c.fee_rates for c in e.channels))} entries",
+        f"  in force on {on.isoformat()}: {current}; ended before it (never shown as current): {ended}",
+        f"  standing fee unknown after the rate ends (answered as 'see the source'): {len(unknown)}",
+        f"time rows with an amount: {len(timed)}",
+        f"  with a unit: {sum(1 for c in timed if c.time_unit)}; "
+        f"in working days: {sum(1 for c in timed if c.time_unit == 'working_days')}",
+        f"  no unit in any text (answered as 'not stated'): {sum(1 for c in timed if not c.time_unit)}",
+    ]
+
+
 def _issue_lines(issues: list[tuple[str, Issue]], failed: bool) -> list[str]:
     grouped: dict[str, dict[str, list[tuple[str, Issue]]]] = defaultdict(lambda: defaultdict(list))
     for code, issue in issues:
@@ -68,6 +89,7 @@ def render_report(
     ]
     lines += [f"  {name}: {reason}" for name, reason in sorted(skipped)]
     lines += _channel_lines(entries)
+    lines += _dated_lines(entries, day)
     lines.append("values not parsed, by field (unknown in the output, or kept as found):")
     lines += _issue_lines(issues, failed=True)
     lines.append("values corrected while parsing:")

@@ -25,6 +25,7 @@ from tqdm import tqdm
 from knowledge_base.aliases import derive_aliases, shared_too_widely
 from knowledge_base.import_report import render_report
 from knowledge_base.record_parsing import Issue, clean, clip, parse_channels
+from knowledge_base.record_rates import date_rows
 from knowledge_base.record_tables import (
     Vocabulary,
     parse_documents,
@@ -80,7 +81,8 @@ def build_entry(record: Mapping[str, Any], vocab: Vocabulary) -> tuple[dict[str,
             return None
         return value
 
-    channels, found = parse_channels(_text(record, "cach_thuc_thuc_hien"))
+    channels, found = parse_channels(_text(record, "cach_thuc_thuc_hien"), _text(record, "trinh_tu_thuc_hien"))
+    found += date_rows(channels)
     documents, more = parse_documents(_text(record, "thanh_phan_ho_so"))
     legal, most = parse_legal_basis(_text(record, "can_cu_phap_ly"))
     issues += found + more + most

@@ -141,21 +141,43 @@ def split_glued(digits: str, note: str | None) -> tuple[str, str, bool]:
     return options[0][0], options[0][1], len(options) == 1
 
 
-def parse_time(text: str | None, description: str | None) -> tuple[float | None, str | None, Issue | None]:
-    """(amount, unit, issue) of a time cell; a bare number takes its unit from the description."""
+_WORKING_DAYS = re.compile(r"ngày làm việc", re.IGNORECASE)
+_OTHER_UNITS = re.compile(r"\d\s*(?:giờ|tháng)\b|ngày(?! làm việc)\s+(?:kể từ|từ)", re.IGNORECASE)
+
+
+def _unit_said(number: int, text: str) -> str | None:
+    said = re.search(
+        rf"(?<!\d)0*{number}(?:\s*\([^)]*\))?\s*(ngày làm việc|ngày|giờ|tháng)", text, re.IGNORECASE
+    )
+    return UNITS[said.group(1).capitalize()] if said else None
+
+
+def parse_time(
+    text: str | None, description: str | None, steps: str = ""
+) -> tuple[float | None, str | None, Issue | None]:
+    """(amount, unit, issue) of a time cell.
+
+    A bare number takes its unit from the row's description, else from the record's steps; "Ngày"
+    becomes working days where the row's own description says so. A bare number whose unit no text
+    gives keeps no unit: answers then say the time is not stated instead of printing the number.
+    """
     if text is None:
         return None, None, None
     if m := _TIME.fullmatch(text):
-        return float(m.group(1)), UNITS[m.group(2)], None
+        unit = UNITS[m.group(2)]
+        if unit == "days" and _unit_said(int(float(m.group(1))), description or "") == "working_days":
+            return float(m.group(1)), "working_days", Issue("time", "days → working days, as the row says", text, False)
+        return float(m.group(1)), unit, None
     if text.isdigit():
-        said = re.search(
-            rf"(?<!\d)0*{int(text)}(?:\s*\([^)]*\))?\s*(ngày làm việc|ngày|giờ|tháng)",
-            description or "",
-            re.IGNORECASE,
-        )
-        if said:
-            return float(text), UNITS[said.group(1).capitalize()], None
-        return float(text), None, Issue("time", "number without unit", text)
+        number = int(text)
+        if said_unit := _unit_said(number, description or ""):
+            return float(number), said_unit, Issue("time", "unit from the row's description", text, False)
+        if said_unit := _unit_said(number, steps):
+            return float(number), said_unit, Issue("time", "unit from the record's steps", text, False)
+        said = description or ""
+        if _WORKING_DAYS.search(said) and not _OTHER_UNITS.search(said):
+            return float(number), "working_days", Issue("time", "working days, as the row says", text, False)
+        return float(number), None, Issue("time", "number without unit, answered as not stated", text)
     return None, None, Issue("time", "not a duration", text)
 
 
@@ -201,7 +223,7 @@ def parse_fee(row: Row, amount_text: str | None = None) -> tuple[int | None, Iss
     return value, None
 
 
-def parse_channels(text: str) -> tuple[list[dict[str, Any]], list[Issue]]:
+def parse_channels(text: str, steps: str = "") -> tuple[list[dict[str, Any]], list[Issue]]:
     """ChannelTerms-shaped dicts of the channel table, with the issues met."""
     issues: list[Issue] = []
     if not text.startswith(CHANNEL_HEADER):
@@ -218,7 +240,7 @@ def parse_channels(text: str) -> tuple[list[dict[str, Any]], list[Issue]]:
             fee_text = amount_text + (row.fee_text or "")[len(row.glued) :]
             if not sure:
                 issues.append(Issue("time", "time glued to the amount, split guessed", row.fee_text or ""))
-        days, unit, time_issue = parse_time(time_text or None, row.description)
+        days, unit, time_issue = parse_time(time_text or None, row.description, steps)
         fee, fee_issue = parse_fee(row, amount_text)
         issues += [i for i in (time_issue, fee_issue) if i]
         out.append(

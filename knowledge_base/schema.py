@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ChannelKind = Literal["in_person", "online", "post"]
 CHANNEL_LABELS: dict[str, str] = {
@@ -19,8 +19,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Rate(_Strict):
+    """A fee amount that applies only for a period (e.g. a temporary reduction), with its legal basis.
+
+    Outside its period the channel's standing ``fee_amount`` applies; an answer never shows a
+    rate whose period has ended as the current fee.
+    """
+
+    amount: int | None = None  # đồng; None when the note gives no amount
+    text: str | None = None  # wording shown with the amount (cases, e.g. a re-issue costs more)
+    start: dt.date | None = None  # first day it applies; None: already in force
+    end: dt.date | None = None  # last day it applies (inclusive); None: no end stated
+    basis: str | None = None  # e.g. "Thông tư 64/2025/TT-BTC"
+
+    @model_validator(mode="after")
+    def _said(self) -> Rate:
+        if self.amount is None and not self.text:
+            raise ValueError("a rate needs an amount or a text")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("start is after end")
+        return self
+
+    def applies(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
 class ChannelTerms(_Strict):
-    """Processing time and fee for one submission channel (they differ per channel)."""
+    """Processing time and fee for one submission channel (they differ per channel).
+
+    ``fee_amount``/``fee_text`` are the standing fee (under ``fee_basis``); ``fee_rates`` are the
+    dated values that replace it during their periods.
+    """
 
     channel: ChannelKind
     time_text: str | None = None  # the official wording, e.g. "3 Ngày làm việc"
@@ -30,6 +59,13 @@ class ChannelTerms(_Strict):
     fee_amount: int | None = None  # đồng; 0 when free; None when unknown
     description: str | None = None
     fee_note: str | None = None  # the portal's note beside the fee: rates by case, exemptions
+    fee_basis: str | None = None  # legal basis of the standing fee
+    fee_rates: list[Rate] = Field(default_factory=list)
+
+    def rate_on(self, day: dt.date) -> Rate | None:
+        """The dated rate in force on day (the one ending soonest when several apply)."""
+        current = [r for r in self.fee_rates if r.applies(day)]
+        return min(current, key=lambda r: r.end or dt.date.max, default=None)
 
 
 class Document(_Strict):
@@ -89,8 +125,15 @@ class Procedure(_Strict):
         return next((c for c in self.channels if c.channel == kind), None)
 
 
+OfficeField = Literal["address", "hours", "hotline", "email", "website", "zalo", "telegram", "map_url"]
+
+
 class Office(_Strict):
-    """The centre's own contact information (office.yml)."""
+    """The centre's own contact information (office.yml).
+
+    Fields listed in ``unconfirmed`` are not presented as the centre's own facts: the hotline is
+    named as whose line it is (``hotline_owner``), the address and hours carry a caution.
+    """
 
     name: str
     short_name: str
@@ -103,3 +146,12 @@ class Office(_Strict):
     telegram: str | None = None
     portal_url: str = "https://dichvucong.gov.vn"
     map_url: str | None = None
+    hotline_owner: str | None = None  # whose line it is when not the centre's own, e.g. the national portal
+    unconfirmed: list[OfficeField] = Field(default_factory=list)
+
+    @property
+    def phone(self) -> str:
+        """How to name the phone line in a sentence ("gọi {phone}")."""
+        if "hotline" in self.unconfirmed and self.hotline_owner:
+            return f"tổng đài {self.hotline} của {self.hotline_owner}"
+        return f"đường dây nóng {self.hotline}"

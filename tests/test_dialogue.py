@@ -27,7 +27,7 @@ async def say(services: Services, text: str, user: str = "u1", payload: str | No
         ("ok vậy chào tạm biệt em", "Chúc Anh/Chị"),
         ("em cảm ơn nhiều ạ", "không có gì"),
         ("em có thể hỏi bạn những việc gì", "em có thể giúp"),
-        ("mình cần nói chuyện với cán bộ trực", "đường dây nóng"),
+        ("mình cần nói chuyện với cán bộ trực", "1800 1096"),
         ("giá xăng hôm nay bao nhiêu", "chỉ hỗ trợ"),
         ("buổi chiều trung tâm đóng cửa lúc mấy giờ", "Giờ làm việc"),
         ("thủ tục đăng ký kết hôn", "Thủ tục đăng ký kết hôn"),

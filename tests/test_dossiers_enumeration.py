@@ -70,6 +70,6 @@ async def test_one_chat_walking_the_day_is_stopped_alike_for_every_code(dsvc: Se
         assert not _leaks(dsvc, reply.text)
         replies.append(reply.text)
         by_existence[code in owners].append(reply.text)
-    limited = texts.chat_limited(dsvc.office.hotline)
+    limited = texts.chat_limited(dsvc.office.phone)
     assert replies == [texts.NOT_MATCHED] * 5 + [limited] * 25  # depends on the count, never on the code
     assert set(by_existence[True]) | set(by_existence[False]) == {texts.NOT_MATCHED, limited}

@@ -53,7 +53,7 @@ async def test_failures_live_in_the_database_not_in_the_process(dsvc: Services, 
         await _verify(dsvc, CODE, "1111")
     assert await count(dsvc, DossierLookupFailure) == 5
     # A second worker (another service object, same database and key) sees them.
-    other = DossierService(HASH_KEY.encode(), dsvc.office.hotline, clock)
+    other = DossierService(HASH_KEY.encode(), dsvc.office.phone, clock)
     async with dsvc.sessions() as session:
         assert (await other.verify(session, "test", "u1", CODE, "6789")).outcome == "chat_limited"
     clock.advance(days=2)
@@ -68,7 +68,7 @@ async def test_cool_down_in_chat_tells_the_owner_where_to_get_help(dsvc: Service
         await _verify(dsvc, CODE, f"{i:04d}", user=f"attacker{i}")
     await chat(dsvc, f"tra cứu hồ sơ {CODE}", user="owner")
     reply = await chat(dsvc, "6789", user="owner")
-    assert reply.text == texts.cooling_down(dsvc.office.hotline)
+    assert reply.text == texts.cooling_down(dsvc.office.phone)
     assert "quầy tiếp nhận" in reply.text and dsvc.office.hotline in reply.text
 
 
@@ -77,7 +77,7 @@ async def test_chat_limit_in_chat(dsvc: Services) -> None:
     await chat(dsvc, f"tra cứu hồ sơ {CODE}")
     for _ in range(5):
         assert (await chat(dsvc, "1234")).text == texts.NOT_MATCHED
-    assert (await chat(dsvc, "6789")).text == texts.chat_limited(dsvc.office.hotline)
+    assert (await chat(dsvc, "6789")).text == texts.chat_limited(dsvc.office.phone)
 
 
 @contextmanager

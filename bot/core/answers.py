@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
+from bot.core import terms
 from bot.core.messages import Button, Reply
 from knowledge_base.schema import CHANNEL_LABELS, ChannelTerms, Office, Procedure
 
@@ -18,31 +20,13 @@ ASPECT_BUTTONS: tuple[tuple[str, str], ...] = (
 MAX_LIST = 12
 
 
-def _source(p: Procedure) -> str:
-    url = p.source.url or (p.online.url if p.online else None) or "https://dichvucong.gov.vn"
-    return f"Xem chi tiết: {url}"
-
-
 def _aspect_buttons(p: Procedure, exclude: str) -> tuple[Button, ...]:
     return tuple(Button(label, f"a:{intent}:{p.code}") for intent, label in ASPECT_BUTTONS if intent != exclude)
 
 
-def _channel_line(c: ChannelTerms, what: str) -> str | None:
-    label = CHANNEL_LABELS[c.channel]
-    if what != "fee":
-        return f"• {label}: {c.time_text}" if c.time_text else None
-    if c.fee_amount == 0:
-        line = f"• {label}: miễn phí"
-    elif c.fee_amount is not None:
-        line = f"• {label}: {c.fee_amount:,} đồng".replace(",", ".")
-    elif c.fee_text:
-        line = f"• {label}: {c.fee_text}"
-    else:
-        return None
-    # The portal's note carries rates by case and exemptions; skip it when the wording already has it.
-    if c.fee_note and c.fee_note not in line:
-        line += f"\n   ({c.fee_note})"
-    return line
+def _channel_line(c: ChannelTerms, what: str, day: dt.date) -> str | None:
+    phrase = terms.fee_phrase(c, day) if what == "fee" else terms.time_phrase(c)
+    return f"• {CHANNEL_LABELS[c.channel]}: {phrase}" if phrase else None
 
 
 def _bullets(items: list[str], limit: int = MAX_LIST) -> str:
@@ -52,7 +36,7 @@ def _bullets(items: list[str], limit: int = MAX_LIST) -> str:
     return "\n".join(lines)
 
 
-def documents(p: Procedure) -> str:
+def documents(p: Procedure, day: dt.date | None = None) -> str:
     if not p.documents:
         return f"Dạ, trang thủ tục chưa công bố thành phần hồ sơ của «{p.name}»."
     items = []
@@ -62,21 +46,21 @@ def documents(p: Procedure) -> str:
     return f"Dạ, hồ sơ «{p.name}» gồm:\n{_bullets(items)}"
 
 
-def fee(p: Procedure) -> str:
-    lines = [line for c in p.channels if (line := _channel_line(c, "fee"))]
+def fee(p: Procedure, day: dt.date) -> str:
+    lines = [line for c in p.channels if (line := _channel_line(c, "fee", day))]
     if not lines:
         return f"Dạ, trang thủ tục chưa công bố lệ phí của «{p.name}»; Anh/Chị vui lòng hỏi tại bộ phận một cửa."
     return f"Dạ, lệ phí «{p.name}»:\n" + "\n".join(lines)
 
 
-def processing_time(p: Procedure) -> str:
-    lines = [line for c in p.channels if (line := _channel_line(c, "time"))]
+def processing_time(p: Procedure, day: dt.date | None = None) -> str:
+    lines = [line for c in p.channels if (line := _channel_line(c, "time", dt.date.min))]
     if not lines:
         return f"Dạ, trang thủ tục chưa công bố thời hạn giải quyết của «{p.name}»."
     return f"Dạ, thời hạn giải quyết «{p.name}»:\n" + "\n".join(lines)
 
 
-def where(p: Procedure) -> str:
+def where(p: Procedure, day: dt.date | None = None) -> str:
     parts = [f"Dạ, «{p.name}»:"]
     if p.where:
         parts.append(f"• Nơi nộp: {p.where}")
@@ -87,14 +71,14 @@ def where(p: Procedure) -> str:
     return "\n".join(parts)
 
 
-def steps(p: Procedure) -> str:
+def steps(p: Procedure, day: dt.date | None = None) -> str:
     if not p.steps:
         return f"Dạ, trang thủ tục chưa công bố trình tự thực hiện «{p.name}»."
     numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(p.steps[:MAX_LIST], 1))
     return f"Dạ, các bước thực hiện «{p.name}»:\n{numbered}"
 
 
-def online(p: Procedure) -> str:
+def online(p: Procedure, day: dt.date | None = None) -> str:
     if p.online and p.online.available:
         level = {"full": " (toàn trình: nộp và nhận kết quả trực tuyến)", "partial": " (một phần)"}
         return (
@@ -104,13 +88,13 @@ def online(p: Procedure) -> str:
     return f"Dạ, hiện «{p.name}» chưa nộp trực tuyến được; Anh/Chị nộp trực tiếp hoặc qua bưu chính."
 
 
-def conditions(p: Procedure) -> str:
+def conditions(p: Procedure, day: dt.date | None = None) -> str:
     if not p.conditions:
         return f"Dạ, «{p.name}» không có yêu cầu, điều kiện riêng ngoài hồ sơ theo quy định."
     return f"Dạ, điều kiện thực hiện «{p.name}»:\n{_bullets(p.conditions)}"
 
 
-def forms(p: Procedure) -> str:
+def forms(p: Procedure, day: dt.date | None = None) -> str:
     with_form = [d for d in p.documents if d.form]
     if not with_form:
         return f"Dạ, «{p.name}» không có mẫu đơn, tờ khai riêng được công bố."
@@ -118,12 +102,12 @@ def forms(p: Procedure) -> str:
     return f"Dạ, mẫu đơn, tờ khai của «{p.name}»:\n{_bullets(items)}\nMẫu có tại bộ phận một cửa và trang chi tiết."
 
 
-def overview(p: Procedure) -> str:
+def overview(p: Procedure, day: dt.date) -> str:
     lines = [f"Dạ, «{p.name}»"]
     if p.where:
         lines.append(f"• Nơi nộp: {p.where}")
-    times = [t for c in p.channels if (t := _channel_line(c, "time"))]
-    fees = [f for c in p.channels if (f := _channel_line(c, "fee"))]
+    times = [t for c in p.channels if (t := _channel_line(c, "time", day))]
+    fees = [f for c in p.channels if (f := _channel_line(c, "fee", day))]
     if times:
         lines.append("• Thời hạn: " + times[0].split(": ", 1)[1])
     if fees:
@@ -133,7 +117,7 @@ def overview(p: Procedure) -> str:
     return "\n".join(line for line in lines if line)
 
 
-RENDERERS: dict[str, Callable[[Procedure], str]] = {
+RENDERERS: dict[str, Callable[[Procedure, dt.date], str]] = {
     "ask_overview": overview,
     "ask_documents": documents,
     "ask_fee": fee,
@@ -158,17 +142,27 @@ def out_of_area(p: Procedure, serves: list[str]) -> str | None:
     )
 
 
-def answer(intent: str, p: Procedure, serves: list[str]) -> Reply:
-    body = RENDERERS[intent](p)
+def answer(intent: str, p: Procedure, serves: list[str], day: dt.date) -> Reply:
+    """The answer about one aspect of p as it stands on day (fees in force that day)."""
+    body = RENDERERS[intent](p, day)
     note = out_of_area(p, serves)
-    text = "\n\n".join(x for x in (body, note, _source(p)) if x)
+    text = "\n\n".join(x for x in (body, note, terms.source_line(p)) if x)
     return Reply(text, _aspect_buttons(p, exclude=intent))
 
 
+UNCONFIRMED_NOTE = "(chưa được Trung tâm xác nhận, Anh/Chị vui lòng kiểm tra lại)"
+
+
 def office_info(o: Office) -> str:
-    lines = [f"Dạ, {o.name}", f"• Địa chỉ: {o.address}", "• Giờ làm việc:"]
+    """The centre's details; values the operator has not confirmed are said to be unconfirmed."""
+    caution = {f: f" {UNCONFIRMED_NOTE}" for f in o.unconfirmed}
+    lines = [f"Dạ, {o.name}", f"• Địa chỉ: {o.address}{caution.get('address', '')}"]
+    lines.append(f"• Giờ làm việc{caution.get('hours', '')}:")
     lines += [f"   {h}" for h in o.hours]
-    lines.append(f"• Đường dây nóng: {o.hotline}")
+    if "hotline" in o.unconfirmed:
+        lines.append(f"• Hỗ trợ qua điện thoại: {o.phone} (không phải số riêng của Trung tâm)")
+    else:
+        lines.append(f"• Đường dây nóng: {o.hotline}")
     if o.email:
         lines.append(f"• Email: {o.email}")
     if o.website:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.core import answers
@@ -16,6 +18,12 @@ from knowledge_base.schema import Office, Procedure
 from nlu.normalize import clean, normalize, small_number
 
 log = logging.getLogger(__name__)
+VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
+
+
+def vietnam_today() -> dt.date:
+    """Today in Vietnam: the day whose fees and rates an answer gives."""
+    return dt.datetime.now(VN_TZ).date()
 
 MENU: tuple[Button, ...] = (
     Button("Hỏi về thủ tục", "m:procedures"),
@@ -39,7 +47,9 @@ class Dialogue:
         store: ConversationStore,
         serves_levels: list[str],
         flows: list[Flow] | None = None,
+        today: Callable[[], dt.date] = vietnam_today,
     ) -> None:
+        self.today = today  # the clock of every answer; tests move it to see a rate end
         self._flows = list(flows or [])
         self._understander = understander
         self._procedures = procedures
@@ -151,7 +161,7 @@ class Dialogue:
     def _answer(self, conv: Conversation, intent: str, code: str) -> Reply:
         conv.last_procedure = code
         conv.pending = None
-        return answers.answer(intent, self._procedures[code], self._serves)
+        return answers.answer(intent, self._procedures[code], self._serves, self.today())
 
     def _candidate(self, code: str) -> Candidate:
         return Candidate(code=code, name=self._procedures[code].name, score=1.0)
@@ -163,7 +173,7 @@ class Dialogue:
     def _unknown_procedure(self, nearest: tuple[Candidate, ...]) -> Reply:
         text = (
             "Dạ, em chưa có thông tin về thủ tục này. "
-            f"Anh/Chị vui lòng gọi đường dây nóng {self._office.hotline} để được hướng dẫn"
+            f"Anh/Chị vui lòng gọi {self._office.phone} để được hướng dẫn"
         )
         if nearest:
             return Reply(text + ", hoặc xem các thủ tục gần giống dưới đây ạ.", self._choices(nearest))
@@ -191,7 +201,7 @@ class Dialogue:
             "thank": Reply("Dạ, không có gì ạ. Anh/Chị cần hỏi thêm gì cứ nhắn cho em nhé!"),
             "goodbye": Reply("Dạ, em chào Anh/Chị. Chúc Anh/Chị một ngày tốt lành!"),
             "ask_human": Reply(
-                f"Dạ, Anh/Chị vui lòng gọi đường dây nóng {o.hotline} để gặp cán bộ trong giờ làm việc:\n"
+                f"Dạ, Anh/Chị vui lòng gọi {o.phone} để được hỗ trợ trong giờ làm việc:\n"
                 + "\n".join(f"• {h}" for h in o.hours)
             ),
             "ask_office_info": Reply(answers.office_info(o)),
@@ -202,7 +212,7 @@ class Dialogue:
             ),
             "check_dossier_status": Reply(
                 "Dạ, tính năng tra cứu hồ sơ qua tin nhắn sắp có. Hiện Anh/Chị tra cứu trên "
-                f"{o.portal_url} hoặc gọi {o.hotline} ạ."
+                f"{o.portal_url} hoặc gọi {o.phone} ạ."
             ),
             "rate_service": Reply(
                 f"Dạ, tính năng đánh giá qua tin nhắn sắp có. Hiện Anh/Chị đánh giá trên {o.portal_url} "
@@ -210,7 +220,7 @@ class Dialogue:
             ),
             "give_feedback": Reply(
                 "Dạ, tính năng gửi phản ánh, kiến nghị qua tin nhắn sắp có. Hiện Anh/Chị vui lòng gọi "
-                f"{o.hotline} hoặc gửi trên {o.portal_url} ạ."
+                f"{o.phone} hoặc gửi trên {o.portal_url} ạ."
             ),
         }
         if intent == "procedures":
@@ -225,7 +235,7 @@ class Dialogue:
     def _not_understood(self) -> Reply:
         return Reply(
             "Dạ, em chưa hiểu rõ câu hỏi. Anh/Chị có thể hỏi lại ngắn gọn (ví dụ: «lệ phí làm hộ chiếu») "
-            f"hoặc chọn mục dưới đây. Cần gặp cán bộ, Anh/Chị gọi {self._office.hotline} ạ.",
+            f"hoặc chọn mục dưới đây. Cần hỗ trợ thêm, Anh/Chị gọi {self._office.phone} ạ.",
             MENU,
         )
 

@@ -118,7 +118,7 @@ class DossierFlow:
         msg = turn.msg
         result = await self._service.verify(turn.session, msg.channel, msg.user_id, code, digits)
         metrics.dossier_verified(result.outcome)  # failures also feed the spike alert
-        hotline = self._office.hotline
+        hotline = self._office.phone
         if result.outcome == "not_matched":
             return [Reply(texts.NOT_MATCHED)]  # still waiting for the digits of the same code
         if result.outcome != "ok" or result.dossier is None:

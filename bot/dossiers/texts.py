@@ -83,7 +83,7 @@ _MEANING: dict[int, tuple[str, str]] = {
         "Anh/Chị chưa cần làm gì thêm, chờ đến ngày hẹn trả kết quả."),
     3: ("Hồ sơ không được tiếp nhận; lý do ghi trong thông báo của cán bộ tiếp nhận.",
         "Anh/Chị xem thông báo, chuẩn bị lại hồ sơ theo hướng dẫn, hoặc liên hệ quầy tiếp nhận, "
-        "đường dây nóng {hotline} để được giải thích."),
+        "gọi {hotline} để được giải thích."),
     4: ("Hồ sơ đang được cơ quan có thẩm quyền giải quyết.",
         "Anh/Chị chưa cần làm gì thêm, chờ đến ngày hẹn trả kết quả."),
     5: ("Hồ sơ cần bổ sung, hoàn thiện giấy tờ trước khi giải quyết tiếp.",

@@ -154,7 +154,7 @@ class SurveyFlow:
             return [Reply(dossier_texts.NOT_MATCHED)]
         if result.outcome != "ok" or result.dossier is None:
             turn.set_flow_state(None)
-            hotline = self._office.hotline
+            hotline = self._office.phone
             limited = result.outcome == "chat_limited"
             return [Reply(dossier_texts.chat_limited(hotline) if limited else dossier_texts.cooling_down(hotline))]
         return await self._after_verified(turn, result.dossier)

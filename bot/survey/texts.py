@@ -94,5 +94,5 @@ def feedback_confirm(text: str) -> str:
 def ticket_opened(code: str) -> str:
     return (
         f"Dạ, em đã chuyển phản ánh, kiến nghị của Anh/Chị đến Trung tâm. Mã theo dõi: {code}.\n"
-        "Cán bộ sẽ xem xét và trả lời Anh/Chị; khi liên hệ đường dây nóng, Anh/Chị đọc mã này để tra cứu ạ."
+        "Cán bộ sẽ xem xét và trả lời Anh/Chị; khi liên hệ Trung tâm, Anh/Chị đọc mã này để tra cứu ạ."
     )
