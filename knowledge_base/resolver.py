@@ -252,14 +252,16 @@ class Resolver:
         if not actions or len(ranked) < 2:
             return ranked
         floor = ranked[0].score - ASK_WINDOW
-        if not any(self._actions[s.code] & actions for s in ranked[: 2 * MAX_CANDIDATES] if s.score >= floor):
+        head = ranked[: 2 * MAX_CANDIDATES]  # the rest cannot come near the best: left as it is
+        if not any(self._actions[s.code] & actions for s in head if s.score >= floor):
             return ranked
         out = [
             _Scored(s.code, s.score * ACTION_PENALTY, s.cover, s.share, s.exact * ACTION_PENALTY, s.own, True)
             if self._actions[s.code] and not self._actions[s.code] & actions
             else s
-            for s in ranked
+            for s in head
         ]
+        out += ranked[len(head) :]
         out.sort(key=_order)
         return out
 
