@@ -38,8 +38,11 @@ def predicted_procedure(u: Understanding) -> str | None:
 
 
 def offered_procedures(u: Understanding) -> tuple[str, ...]:
-    """The procedure answered or offered as buttons (confident or ambiguous resolutions)."""
-    return tuple(c.code for c in u.resolution.candidates) if u.resolution.kind != "none" else ()
+    """The procedure answered (confident: the first only) or those offered as buttons (ambiguous)."""
+    candidates = u.resolution.candidates
+    if u.resolution.kind == "confident":
+        return tuple(c.code for c in candidates[:1])
+    return tuple(c.code for c in candidates) if u.resolution.kind == "ambiguous" else ()
 
 
 def wrong_confident(c: Case, u: Understanding) -> bool:
