@@ -248,7 +248,7 @@ class Resolver:
     def _by_action(self, ranked: list[_Scored], actions: frozenset[str]) -> list[_Scored]:
         """Siblings told apart by what the message asks done (``resolver_actions``): when a
         procedure in the running is named by an action the message asks for, those named by
-        other actions only are demoted."""
+        other actions only are demoted, after every close one that is not."""
         if not actions or len(ranked) < 2:
             return ranked
         floor = ranked[0].score - ASK_WINDOW
@@ -261,9 +261,11 @@ class Resolver:
             else s
             for s in head
         ]
-        out += ranked[len(head) :]
-        out.sort(key=_order)
-        return out
+        # The ones not ruled out lead, when close: a demoted sibling whose aliases the message says better
+        # ("xin gia hạn giấy phép xây dựng nhà ở" and the curated new permit) is offered, never answered.
+        first = sorted((s for s in out if not s.demoted and s.score >= floor), key=_order)
+        rest = sorted([s for s in out if s.demoted or s.score < floor] + ranked[len(head) :], key=_order)
+        return first + rest
 
     def _decide(self, ranked: list[_Scored]) -> Resolution:
         if not ranked:

@@ -54,6 +54,8 @@ def test_the_sibling_asked_for_is_answered(resolver: Resolver, text: str, code: 
         # "sắp hết hạn": an extension first, the first issue and the re-issue still offered
         ("Chứng chỉ hành nghề thú y của tôi sắp hết hạn thì làm thế nào?", "2.001064", {"1.004756"}),
         ("Chứng chỉ hành nghề đấu giá của tôi bị mất, tôi phải làm gì?", "1.000802", {"1.003915"}),
+        # the curated new-permit procedure says "xin giấy phép xây dựng nhà ở" better, but an extension was asked
+        ("Xin gia hạn giấy phép xây dựng nhà ở", "1.013227", {"1.013225"}),
     ],
 )
 def test_an_unsure_sibling_call_asks_with_the_right_one_first(
