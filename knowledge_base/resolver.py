@@ -46,6 +46,10 @@ runner-up by ``MARGIN`` (in the saturated or the plain score) and is not a
 cước" among first issue, renewal and replacement, or a rival explains much more
 of the message); ``ambiguous`` when the best score reaches ``AMBIGUOUS``;
 otherwise ``none``. At most five candidates, best first, scores in 0..1.
+
+Siblings (``resolver_actions``): procedures named by an action the message does not ask for
+("Cấp" when it says "gia hạn" or "bị mất") are demoted and never lead a close call. Nothing
+named: the records' text is searched (``resolver_content``) and its matches are offered.
 """
 
 from __future__ import annotations
