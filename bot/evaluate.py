@@ -37,6 +37,19 @@ def predicted_procedure(u: Understanding) -> str | None:
     return u.resolution.candidates[0].code if u.resolution.kind != "none" and u.resolution.candidates else None
 
 
+def offered_procedures(u: Understanding) -> tuple[str, ...]:
+    """The procedure answered (confident: the first only) or those offered as buttons (ambiguous)."""
+    candidates = u.resolution.candidates
+    if u.resolution.kind == "confident":
+        return tuple(c.code for c in candidates[:1])
+    return tuple(c.code for c in candidates) if u.resolution.kind == "ambiguous" else ()
+
+
+def wrong_confident(c: Case, u: Understanding) -> bool:
+    """Answered a procedure with confidence, and it is not the one asked about."""
+    return u.resolution.kind == "confident" and predicted_procedure(u) != c.procedure
+
+
 def _acc(hits: list[bool]) -> float | None:
     return round(sum(hits) / len(hits), 4) if hits else None
 
@@ -60,6 +73,9 @@ def metrics(cases: list[Case], results: list[Understanding]) -> dict[str, Any]:
         for c, u in zip(cases, results, strict=True)
         if c.procedure is None and "not_in_catalog" not in c.tags
     ]
+    named = [(c, u) for c, u in zip(cases, results, strict=True) if c.procedure]
+    offered = [c.procedure in offered_procedures(u) for c, u in named]
+    wrong = [wrong_confident(c, u) for c, u in named]
     codes = [
         c.dossier_code in u.dossier_codes[:1] for c, u in zip(cases, results, strict=True) if c.dossier_code
     ]
@@ -81,6 +97,8 @@ def metrics(cases: list[Case], results: list[Understanding]) -> dict[str, Any]:
         "intent_accuracy": _acc(intents),
         "intent_macro_f1": macro_f1([(c.intent, u.intent) for c, u in zip(cases, results, strict=True)]),
         "procedure_accuracy": _acc(proc),
+        "procedure_offered_accuracy": _acc(offered),  # the right one answered or among the buttons
+        "wrong_confident_rate": _acc(wrong),  # of questions naming a procedure: a wrong one answered
         "procedure_null_accuracy": _acc(null),
         "dossier_code_accuracy": _acc(codes),
         "nlu_used": all(u.nlu_used for u in results),

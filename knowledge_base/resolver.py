@@ -46,6 +46,10 @@ runner-up by ``MARGIN`` (in the saturated or the plain score) and is not a
 cước" among first issue, renewal and replacement, or a rival explains much more
 of the message); ``ambiguous`` when the best score reaches ``AMBIGUOUS``;
 otherwise ``none``. At most five candidates, best first, scores in 0..1.
+
+Siblings (``resolver_actions``): procedures named by an action the message does not ask for
+("Cấp" when it says "gia hạn" or "bị mất") are demoted and never lead a close call. Nothing
+named: the records' text is searched (``resolver_content``) and its matches are offered.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from knowledge_base.resolver_actions import ACTION_PENALTY, message_actions, name_actions
+from knowledge_base.resolver_content import ContentIndex
 from knowledge_base.resolver_index import Index
 from knowledge_base.resolver_query import Query
 from knowledge_base.resolver_tones import has_tone_marks, keep_tones
@@ -115,6 +121,8 @@ class Resolver:
             if p.level and all(level.strip().lower() == "cấp bộ" for level in p.level):
                 prior *= MINISTRY_ONLY_PRIOR
             self._prior[code] = prior
+        self._actions = {code: name_actions(p.name) for code, p in self._procedures.items()}
+        self._content: ContentIndex | None = None  # built on first use or by warm(): seconds of CPU
 
     def resolve(self, text: str, mention: str | None = None, original: str | None = None) -> Resolution:
         """Resolve a normalised message, using the NLU's normalised mention when given.
@@ -129,18 +137,39 @@ class Resolver:
         con"). So the message is scored, and each procedure's score is scaled by the
         share of the mention it accounts for. When that leaves nothing, the mention
         is resolved on its own.
+
+        When no name is found in the whole message (no mention given), the records' own text
+        is searched (``resolver_content``): its best matches are offered, never answered.
         """
+        named = self._resolve_names(text, mention, original)
+        if named.kind != "none" or mention:
+            return named
+        found = self.content().search(text)
+        if not found:
+            return named
+        near = [c for c in named.candidates if c.code not in {code for code, _ in found}]
+        offered = [Candidate(code, self._procedures[code].name, share) for code, share in found]
+        return Resolution("ambiguous", tuple((offered + near)[:MAX_CANDIDATES]))
+
+    def content(self) -> ContentIndex:
+        """The search over the records' text, built on first use."""
+        if self._content is None:
+            self._content = ContentIndex(self._procedures.values())
+        return self._content
+
+    def _resolve_names(self, text: str, mention: str | None, original: str | None) -> Resolution:
+        actions = message_actions(text, original)
         marked = keep_tones(original, text) if original and has_tone_marks(original) else None
         if marked is None:
-            return self._resolve(self._index, text, mention)
-        toned = self._resolve(self._toned, marked, _aligned(mention, text, marked))
+            return self._resolve(self._index, text, mention, actions)
+        toned = self._resolve(self._toned, marked, _aligned(mention, text, marked), actions)
         if toned.kind == "confident":
             return toned
         # Otherwise the folded reading: a tone typo ("khai tủ") reads as another word with marks.
-        folded = self._resolve(self._index, text, mention)
+        folded = self._resolve(self._index, text, mention, actions)
         return toned if folded.kind == "none" and toned.kind != "none" else folded
 
-    def _resolve(self, index: Index, text: str, mention: str | None) -> Resolution:
+    def _resolve(self, index: Index, text: str, mention: str | None, actions: frozenset[str]) -> Resolution:
         query = index.query(text)
         if mention and mention.strip() and mention.strip() != text.strip():
             said = index.query(mention)
@@ -152,11 +181,11 @@ class Resolver:
                     part = min(1.0, index.explained(said, good.get(s.code, ())) / weight)
                     scaled.append(_Scored(s.code, s.score * part, s.cover, s.share, s.exact * part, s.own))
                 scaled.sort(key=_order)
-                resolution = self._decide(scaled)
+                resolution = self._decide(self._by_action(scaled, actions))
                 if resolution.kind != "none":
                     return resolution
-                return self._decide(self._ranked(index, said)[0])
-        return self._decide(self._ranked(index, query)[0])
+                return self._decide(self._by_action(self._ranked(index, said)[0], actions))
+        return self._decide(self._by_action(self._ranked(index, query)[0], actions))
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """All procedures with a positive score for a normalised text, best first (for diagnostics)."""
@@ -220,6 +249,28 @@ class Resolver:
         scored.sort(key=_order)
         return scored, good
 
+    def _by_action(self, ranked: list[_Scored], actions: frozenset[str]) -> list[_Scored]:
+        """Siblings told apart by what the message asks done (``resolver_actions``): when a
+        procedure in the running is named by an action the message asks for, those named by
+        other actions only are demoted, after every close one that is not."""
+        if not actions or len(ranked) < 2:
+            return ranked
+        floor = ranked[0].score - ASK_WINDOW
+        head = ranked[: 2 * MAX_CANDIDATES]  # the rest cannot come near the best: left as it is
+        if not any(self._actions[s.code] & actions for s in head if s.score >= floor):
+            return ranked
+        out = [
+            _Scored(s.code, s.score * ACTION_PENALTY, s.cover, s.share, s.exact * ACTION_PENALTY, s.own, True)
+            if self._actions[s.code] and not self._actions[s.code] & actions
+            else s
+            for s in head
+        ]
+        # The ones not ruled out lead, when close: a demoted sibling whose aliases the message says better
+        # ("xin gia hạn giấy phép xây dựng nhà ở" and the curated new permit) is offered, never answered.
+        first = sorted((s for s in out if not s.demoted and s.score >= floor), key=_order)
+        rest = sorted([s for s in out if s.demoted or s.score < floor] + ranked[len(head) :], key=_order)
+        return first + rest
+
     def _decide(self, ranked: list[_Scored]) -> Resolution:
         if not ranked:
             return _NONE
@@ -247,14 +298,23 @@ class Resolver:
         another procedure accounts for just as much of the message."""
         best = ranked[0]
         # Rivals whose names the message says about as well as the winner's ...
-        close = [s for s in ranked[1:MAX_CANDIDATES] if s.score >= AMBIGUOUS and s.cover >= best.cover - FAMILY_GAP]
+        # (not siblings the message's action words rule out).
+        close = [
+            s
+            for s in ranked[1:MAX_CANDIDATES]
+            if s.score >= AMBIGUOUS and s.cover >= best.cover - FAMILY_GAP and not s.demoted
+        ]
         if best.share < SAME_EVIDENCE_FLOOR and any(s.share > best.share for s in close):
             return True  # ... one of which accounts for much more of the message
         if best.cover >= FULL_COVER:
             return False
         # ... and curated ones: an imported look-alike that leaves its own words unsaid ("... có
         # yếu tố nước ngoài") is a variant not asked for, not a member of the family the message names.
-        same = [s for s in ranked[1:MAX_CANDIDATES] if s.score >= AMBIGUOUS and s.code not in self._imported]
+        same = [
+            s
+            for s in ranked[1:MAX_CANDIDATES]
+            if s.score >= AMBIGUOUS and s.code not in self._imported and not s.demoted
+        ]
         return any(s.share >= best.share - SAME_EVIDENCE for s in close + same)
 
     def _candidates(self, ranked: list[_Scored]) -> tuple[Candidate, ...]:
@@ -272,6 +332,7 @@ class _Scored:
     share: float  # message weight explained, relative to the best explanation
     exact: float  # the score from the plain coverage: breaks ties (a long name's unsaid qualifiers)
     own: float = 0.0  # coverage of its own phrases: breaks ties between siblings sharing an alias
+    demoted: bool = False  # a sibling named by another action than the message asks for
 
 
 def _aligned(mention: str | None, folded: str, marked: str) -> str | None:

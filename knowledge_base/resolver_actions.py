@@ -1,0 +1,117 @@
+"""Action words: what the citizen wants done to a paper decides between sibling procedures.
+
+The catalogue holds families of procedures on one object that differ only by their action:
+"Cấp", "Cấp lại", "Gia hạn" Chứng chỉ hành nghề thú y; "Công bố", "Công bố lại" hoạt động
+bến thủy nội địa. Their names share almost every word, so word coverage alone leaves them a
+few hundredths apart and the plain "Cấp" often wins. A procedure's actions are read from the
+head of its name ("Cấp, cấp lại, điều chỉnh ..." has three); the message's from its action
+words ("cấp lại", "gia hạn") or from the situation it describes ("bị mất" asks for a
+re-issue, "sắp hết hạn" for an extension, "lần đầu" for a first issue). Among the procedures
+in the running, when one's actions meet the message's, those whose actions do not are
+demoted (``ACTION_PENALTY``): the sibling asked for leads, the others stay on the list.
+
+Everything works on folded, normalised text (``nlu.normalize.normalize``); the situational
+cues that are ambiguous folded ("bi mat": bị mất / bí mật) are read with their tone marks
+when the message has them, and only in unambiguous company otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge_base.resolver_tones import has_tone_marks
+from nlu.normalize import canonical_tones, normalize
+
+__all__ = ["ACTION_PENALTY", "message_actions", "name_actions"]
+
+ACTION_PENALTY = 0.8  # score factor for a procedure whose actions are not the ones asked for
+
+# Action phrases a name may start with (folded), longest first, and the action each means.
+_NAME_ACTIONS: dict[str, str] = {
+    "cap lai": "cap_lai", "cap doi": "cap_doi", "cap dieu chinh": "dieu_chinh", "cap moi": "cap",
+    "cap": "cap", "gia han": "gia_han", "cong bo lai": "cong_bo_lai", "cong bo": "cong_bo",
+    "dieu chinh": "dieu_chinh", "thay doi noi dung": "thay_doi", "thay doi": "thay_doi",
+    "dang ky thay doi": "thay_doi", "sua doi bo sung": "sua_doi", "sua doi": "sua_doi",
+    "dang ky lai": "dang_ky_lai", "dang ky": "dang_ky", "thu hoi": "thu_hoi", "cham dut": "cham_dut",
+    "tam ngung": "tam_ngung", "tam dung": "tam_ngung", "doi": "cap_doi",
+}  # fmt: skip
+_NAME_RE = re.compile(
+    r"^(?:thu tuc )?((?:(?:"
+    + "|".join(re.escape(k) for k in sorted(_NAME_ACTIONS, key=len, reverse=True))
+    + r")(?: |$)(?:va |hoac )?)+)"
+)
+_SPLIT_RE = re.compile("|".join(re.escape(k) for k in sorted(_NAME_ACTIONS, key=len, reverse=True)))
+
+# Explicit action words in a message (folded, whole words), longest first.
+_SAID: dict[str, frozenset[str]] = {
+    "cap lai": frozenset({"cap_lai"}),
+    "xin lai": frozenset({"cap_lai"}),
+    "lam lai": frozenset({"cap_lai", "cap_doi", "dang_ky_lai"}),
+    "cap doi": frozenset({"cap_doi"}),
+    "doi sang": frozenset({"cap_doi"}),
+    "gia han": frozenset({"gia_han"}),
+    "cong bo lai": frozenset({"cong_bo_lai"}),
+    "cap dieu chinh": frozenset({"dieu_chinh"}),
+    "dieu chinh": frozenset({"dieu_chinh", "thay_doi", "sua_doi"}),
+    "thay doi noi dung": frozenset({"thay_doi", "dieu_chinh"}),
+    "thay doi thong tin": frozenset({"thay_doi", "dieu_chinh", "cap_doi"}),
+    "dang ky thay doi": frozenset({"thay_doi", "dieu_chinh"}),
+    "sua doi": frozenset({"sua_doi", "dieu_chinh", "thay_doi"}),
+    "dang ky lai": frozenset({"dang_ky_lai"}),
+    "thu hoi": frozenset({"thu_hoi"}),
+    "cham dut": frozenset({"cham_dut"}),
+    "tam ngung": frozenset({"tam_ngung"}),
+    "tam dung": frozenset({"tam_ngung"}),
+    "tam nghi": frozenset({"tam_ngung"}),
+    "nghi tam thoi": frozenset({"tam_ngung"}),
+    "giai the": frozenset({"cham_dut"}),
+    "lan dau": frozenset({"cap", "dang_ky", "cong_bo"}),
+    "cap moi": frozenset({"cap"}),
+    "sap het han": frozenset({"gia_han"}),
+    "het han": frozenset({"gia_han", "cap_doi", "cap_lai"}),
+    "that lac": frozenset({"cap_lai"}),
+    "hu hong": frozenset({"cap_lai", "cap_doi"}),
+}
+_SAID_RE = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(k) for k in sorted(_SAID, key=len, reverse=True)) + r")(?!\S)")
+# Situations written with tone marks (lower case, NFC, one tone placement).
+_TONED: dict[str, frozenset[str]] = {
+    "bị mất": frozenset({"cap_lai"}),
+    "làm mất": frozenset({"cap_lai"}),
+    "đánh mất": frozenset({"cap_lai"}),
+    "bị hỏng": frozenset({"cap_lai", "cap_doi"}),
+    "bị rách": frozenset({"cap_lai", "cap_doi"}),
+    "bị cháy": frozenset({"cap_lai", "cap_doi"}),
+    "đổi": frozenset({"cap_doi"}),
+}
+# ("thay đổi", "chuyển đổi" are other actions: "đổi" alone is an exchange.)
+_TONED_RE = re.compile(r"(?<!\w)(?<!thay )(?<!chuyển )(?:" + "|".join(re.escape(k) for k in _TONED) + r")(?!\w)")
+# ... and without them, where the folded words have no other reading in a request.
+_FOLDED_SITUATIONS: dict[str, frozenset[str]] = {
+    "lam mat": frozenset({"cap_lai"}),
+    "danh mat": frozenset({"cap_lai"}),
+    "bi rach": frozenset({"cap_lai", "cap_doi"}),
+}
+_FOLDED_RE = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(k) for k in _FOLDED_SITUATIONS) + r")(?!\S)")
+
+
+def name_actions(name: str) -> frozenset[str]:
+    """The actions a procedure's official name starts with ("Cấp, cấp lại ..." -> cap, cap_lai)."""
+    head = _NAME_RE.match(normalize(name))
+    if not head:
+        return frozenset()
+    return frozenset(_NAME_ACTIONS[m.group(0)] for m in _SPLIT_RE.finditer(head.group(1)))
+
+
+def message_actions(normalized: str, original: str | None = None) -> frozenset[str]:
+    """The actions a message asks for: said ("gia hạn") or implied by a situation ("bị mất")."""
+    found: set[str] = set()
+    for m in _SAID_RE.finditer(normalized):
+        found |= _SAID[m.group(0)]
+    if original is not None and has_tone_marks(original):
+        toned = canonical_tones(original).lower()
+        for m in _TONED_RE.finditer(toned):
+            found |= _TONED[m.group(0)]
+    else:
+        for m in _FOLDED_RE.finditer(normalized):
+            found |= _FOLDED_SITUATIONS[m.group(0)]
+    return frozenset(found)
