@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes.assistant import Served, channel_settings, serving, sqlite_url
+from fakes.http import free_port, wait_for
 
 from bot.app import build_services
 from bot.storage.channel_models import InboxEvent
@@ -18,9 +20,6 @@ from bot.storage.web_models import WebMessage
 from bot.web.chat import texts
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
-
-from fakes.assistant import Served, channel_settings, serving, sqlite_url
-from fakes.http import free_port, wait_for
 
 ALLOWED = "https://tthc.example.gov.vn"
 
@@ -140,7 +139,8 @@ async def test_other_sites_cannot_post_and_bad_input_is_answered_politely(
 ) -> None:
     cross = await browser.post("/chat/messages", json=message("client-0030", "hi"), headers={"Origin": ALLOWED})
     assert cross.status_code == 403 and cross.json()["message"] == texts.FORBIDDEN
-    for body in (b"not json", b"[]", json.dumps(message("x", "hi")).encode(), json.dumps(message("client-0031")).encode()):
+    bodies = (b"not json", b"[]", json.dumps(message("x", "hi")).encode(), json.dumps(message("client-0031")).encode())
+    for body in bodies:
         r = await browser.post("/chat/messages", content=body, headers={"Content-Type": "application/json"})
         assert r.status_code == 400 and r.json()["message"].startswith("Dạ")
     async with httpx.AsyncClient(base_url=served.url, timeout=30) as stranger:

@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
 
 from bot.web import STATIC_DIR, TEMPLATES_DIR
 
@@ -39,10 +40,9 @@ class _Layered:
     def __init__(self, apps: list[StaticFiles]) -> None:
         self.apps = apps
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         for app in self.apps[:-1]:
-            path = app.get_path(scope)
-            full, stat = await app.lookup_path(path)
+            _full, stat = app.lookup_path(app.get_path(scope))
             if stat is not None:
                 await app(scope, receive, send)
                 return

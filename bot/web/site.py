@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
@@ -22,7 +22,7 @@ def web_routes(runtime: Runtime) -> list[BaseRoute]:
     from bot.web.results.routes import ResultsRoutes
 
     channel = runtime.channels.get("web")
-    if not isinstance(channel, WebChannel):
+    if not isinstance(channel, WebChannel) or runtime.webhook_store is None:
         return []
     services = runtime.services
     templates = make_templates()
@@ -37,7 +37,7 @@ def web_routes(runtime: Runtime) -> list[BaseRoute]:
     return routes
 
 
-def framing(allowed_origins: Sequence[str]) -> object:
+def framing(allowed_origins: Sequence[str]) -> Callable[[str], Sequence[str]]:
     """Which origins may frame a path: the widget's frame for the configured origins, nothing else."""
     origins = tuple(allowed_origins)
 
