@@ -179,3 +179,58 @@ def test_results_page_draws_its_chart(server: Server, driver: object) -> None:
     d.get(server.url + "/ket-qua")  # type: ignore[attr-defined]
     wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, "#chart svg rect.bar"), "the chart")
     d.save_screenshot(str(SHOTS / "results-360.png"))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def host_pages(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The centre's own site (allowed origin) and another site, each a page with the widget's one script tag."""
+    import functools
+    import http.server
+    import threading
+
+    ports = free_port(), free_port()
+    servers = []
+    for port in ports:
+        root = tmp_path / f"site{port}"
+        root.mkdir()
+        servers.append(http.server.ThreadingHTTPServer(
+            ("127.0.0.1", port), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))))
+        threading.Thread(target=servers[-1].serve_forever, daemon=True).start()
+    yield f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}"
+    for s in servers:
+        s.shutdown()
+
+
+def test_the_widget_works_on_an_allowed_site_only(
+    tmp_path: Path, nlu_server: tuple[str, str | None], host_pages: tuple[str, str], driver: object
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    allowed, other = host_pages
+    server = Server(tmp_path / "widget.sqlite3", free_port(), nlu_server)
+    server.env["TTHC_CHANNELS__WEB__ALLOWED_ORIGINS"] = f'["{allowed}"]'
+    for origin in (allowed, other):
+        root = tmp_path / f"site{origin.rsplit(':', 1)[1]}"
+        (root / "index.html").write_text(
+            f'<!doctype html><html lang="vi"><body><h1>Trung tâm</h1>'
+            f'<script src="{server.url}/widget.js" defer></script></body></html>', encoding="utf-8")
+    server.start()
+    d = driver
+    try:
+        d.get(allowed + "/index.html")  # type: ignore[attr-defined]
+        wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, "#tthc-chat-widget button"), "the widget button")
+        d.find_element(By.CSS_SELECTOR, "#tthc-chat-widget button").click()  # type: ignore[attr-defined]
+        d.switch_to.frame(d.find_element(By.CSS_SELECTOR, "#tthc-chat-widget iframe"))  # type: ignore[attr-defined]
+        ask(d, "xin chào")
+        assert bot_messages(d)[-1].find_elements(By.CSS_SELECTOR, ".choices button")  # type: ignore[attr-defined]
+        d.switch_to.default_content()  # type: ignore[attr-defined]
+        d.save_screenshot(str(SHOTS / "widget-360.png"))  # type: ignore[attr-defined]
+
+        d.get(other + "/index.html")  # type: ignore[attr-defined]
+        wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, "#tthc-chat-widget iframe"), "the widget frame")
+        d.find_element(By.CSS_SELECTOR, "#tthc-chat-widget button").click()  # type: ignore[attr-defined]
+        time.sleep(2)  # not a timing assertion: the browser needs a moment to refuse the frame
+        d.switch_to.frame(d.find_element(By.CSS_SELECTOR, "#tthc-chat-widget iframe"))  # type: ignore[attr-defined]
+        assert not d.find_elements(By.ID, "message")  # type: ignore[attr-defined]
+    finally:
+        server.stop()
