@@ -161,3 +161,19 @@ async def test_pages_carry_a_strict_policy_and_only_our_assets(browser: httpx.As
     assert widget.headers["content-type"].startswith("text/javascript") and "/widget" in widget.text
     for asset in ("site.css", "chat.css", "chat.js", "results.js"):
         assert (await browser.get(f"/static/{asset}")).status_code == 200
+
+
+async def test_erasing_my_data_clears_the_web_history(browser: httpx.AsyncClient, served: Served) -> None:
+    await browser.post("/chat/messages", json=message("client-0040", "tra cứu hồ sơ 000.00.27.H49-261120-0031"))
+    await replied(browser, served, 1)
+    await browser.post("/chat/messages", json=message("client-0041", "/xoadulieu"))
+    shown = await replied(browser, served, 2)
+    erase = next(b for b in shown[-1]["buttons"] if b["payload"].endswith(":erase"))
+    await browser.post("/chat/messages", json=message("client-0042", payload=erase["payload"], label=erase["label"]))
+
+    async def only_the_confirmation() -> bool:
+        left = await history(browser)
+        return len(left) == 1 and left[0]["role"] == "bot"
+    # 90 s: SQLite reuses the erased outbox rows' ids, and the sender skips an id it finished within 60 s.
+    await wait_for(only_the_confirmation, 90, "the history to be erased")
+    assert "000.00.27.H49-261120-0031" not in json.dumps(await history(browser), ensure_ascii=False)

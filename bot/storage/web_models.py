@@ -37,7 +37,7 @@ class WebMessage(Base):
     __tablename__ = "web_messages"
     __table_args__ = (
         UniqueConstraint("session_id", "client_id", name="uq_web_messages_client"),
-        UniqueConstraint("outbox_ref", name="uq_web_messages_outbox"),
+        UniqueConstraint("session_id", "outbox_ref", name="uq_web_messages_outbox"),
         Index("ix_web_messages_session", "session_id", "id"),
         Index("ix_web_messages_created", "created_at"),
     )

@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("outbox_ref", sa.String(64), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.UniqueConstraint("session_id", "client_id", name="uq_web_messages_client"),
-        sa.UniqueConstraint("outbox_ref", name="uq_web_messages_outbox"),
+        sa.UniqueConstraint("session_id", "outbox_ref", name="uq_web_messages_outbox"),
     )
     op.create_index("ix_web_messages_session", "web_messages", ["session_id", "id"])
     op.create_index("ix_web_messages_created", "web_messages", ["created_at"])
