@@ -169,6 +169,16 @@ def test_a_dropped_connection_resumes_without_loss_or_double(server: Server, dri
     assert len(texts) == len(set(d.execute_script(  # type: ignore[attr-defined]
         "return Array.from(document.querySelectorAll('#log li.msg')).map(e => e.dataset.id)")))
 
+    # Two tabs of one session stay consistent: what is asked in one appears, once, in the other.
+    first = d.current_window_handle  # type: ignore[attr-defined]
+    d.switch_to.new_window("tab")  # type: ignore[attr-defined]
+    d.get(server.url + "/")  # type: ignore[attr-defined]
+    wait(d, lambda x: len(x.find_elements(By.CSS_SELECTOR, "#log li.msg")) == len(texts), "the history in tab 2")
+    ask(d, "giờ làm việc")
+    second = [said(e) for e in d.find_elements(By.CSS_SELECTOR, "#log li.msg")]  # type: ignore[attr-defined]
+    d.switch_to.window(first)  # type: ignore[attr-defined]
+    wait(d, lambda x: [said(e) for e in x.find_elements(By.CSS_SELECTOR, "#log li.msg")] == second, "tab 1 to follow")
+
 
 def test_results_page_draws_its_chart(server: Server, driver: object) -> None:
     from selenium.webdriver.common.by import By
