@@ -244,3 +244,25 @@ def test_the_widget_works_on_an_allowed_site_only(
         assert not d.find_elements(By.ID, "message")  # type: ignore[attr-defined]
     finally:
         server.stop()
+
+
+def test_a_survey_to_the_end(server: Server, driver: object) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = driver
+    d.get(server.url + "/")  # type: ignore[attr-defined]
+    ask(d, "tôi muốn đánh giá hồ sơ 000.00.27.H49-251120-0031")
+    ask(d, "1122")  # the demo dossier handed over (status 10) and its digits
+    consent = bot_messages(d)[-1].find_elements(By.CSS_SELECTOR, ".choices button")  # type: ignore[attr-defined]
+    n = len(bot_messages(d))
+    consent[0].click()
+    wait(d, lambda x: len(bot_messages(x)) > n and said(bot_messages(x)[-1]).startswith("Câu 1/8"), "question 1")
+    choice = next(b for b in bot_messages(d)[-1].find_elements(By.CSS_SELECTOR, ".choices button")  # type: ignore[attr-defined]
+                  if b.text == "Hài lòng")
+    n = len(bot_messages(d))
+    choice.click()
+    wait(d, lambda x: len(bot_messages(x)) > n and said(bot_messages(x)[-1]).startswith("Câu 2/8"), "question 2")
+    for answer in ("4", "5", "4", "5", "chưa góp ý", "1", "bỏ qua"):
+        ask(d, answer)
+    ask(d, "gửi")
+    assert "em đã ghi nhận đánh giá" in said(bot_messages(d)[-1])
