@@ -5,7 +5,7 @@ STAMP := .venv/.installed
 FILE ?= ../shared/eval/dev.yml
 RECORDS ?= ../shared/data/dvc/records
 
-.PHONY: run test eval bench lint nlu-model import-catalog serve bench-cluster soak clean export bench-export survey-demo purge
+.PHONY: browser run test eval bench lint nlu-model import-catalog serve bench-cluster soak clean export bench-export survey-demo purge
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot run
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
+
+# Headless Chromium and its driver for the browser tests (Debian packages), installed when missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 eval: $(STAMP)
 	$(PY) -m bot eval $(FILE)

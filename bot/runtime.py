@@ -76,6 +76,7 @@ class Runtime:
     channels: dict[str, Any] = field(default_factory=dict)
     own_engine: AsyncEngine | None = None
     export_jobs: ExportJobs | None = None  # staff exports asked for in chat
+    webhook_store: WebhookStore | None = None  # what the web chat's requests store events through
     _janitor: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -193,6 +194,11 @@ def build_runtime(services: Services, mode: Mode) -> Runtime:
         channels["zalo"] = _zalo_oa(services, store, max_body)
     elif settings.zalo_oa_app_id:
         log.warning("Zalo OA only works with the web server (`python -m bot serve`); not started")
+    if ch.web.enabled and mode == "webhook":  # the web chat needs the web server
+        from bot.channels.web import WebChannel
+        from bot.web.chat.store import ChatStore
+
+        channels["web"] = WebChannel(ch.web, ChatStore(sessions, ch.web.limits))
     senders = list(channels.values())
     sender = Sender(
         sessions, senders, concurrency=ch.sender.concurrency, max_attempts=ch.sender.max_attempts,
@@ -202,7 +208,9 @@ def build_runtime(services: Services, mode: Mode) -> Runtime:
     jobs = None
     if services.surveys is not None:  # "/xuatbaocao" then answers at once; the file follows via the outbox
         jobs = services.surveys.reports.jobs = ExportJobs(sessions, services.surveys.reports, on_queued=sender.nudge)
-    return Runtime(services, mode, inbox, workers, sender, channels, own_engine, export_jobs=jobs)
+    return Runtime(
+        services, mode, inbox, workers, sender, channels, own_engine, export_jobs=jobs, webhook_store=store
+    )
 
 
 def _channel_sessions(services: Services) -> tuple[async_sessionmaker[AsyncSession], AsyncEngine | None]:

@@ -94,7 +94,8 @@ def serve(args: argparse.Namespace) -> int:
     if found := problems(settings, workers) + check_settings(settings, "webhook"):
         print("cannot start: " + "; ".join(found), file=sys.stderr)
         return 2
-    has_channels = bool(settings.telegram_bot_token or settings.zalo_bot_token or settings.zalo_oa_app_id)
+    has_channels = bool(settings.telegram_bot_token or settings.zalo_bot_token or settings.zalo_oa_app_id
+                        or settings.channels.web.enabled)
     server = settings.channels.server
     host, port = args.host or server.host, args.port or server.port
     log_level = "info" if args.verbose else "warning"
@@ -106,7 +107,8 @@ def serve(args: argparse.Namespace) -> int:
             print(f"cannot start: {exc}", file=sys.stderr)
             return 2
         if workers == 1:
-            uvicorn.run(app, host=host, port=port, log_level=log_level, log_config=None)  # masked root logs
+            uvicorn.run(app, host=host, port=port, log_level=log_level, log_config=None,
+                        timeout_graceful_shutdown=5)  # open chat streams must not hold a shutdown  # masked root logs
             return 0
         # Checked only: the workers build their own (this runtime was never started).
         asyncio.run(services.aclose())
@@ -119,6 +121,7 @@ def serve(args: argparse.Namespace) -> int:
             uvicorn.run(
                 "bot.serve:worker_app", factory=True, workers=workers, host=host, port=port, log_level=log_level,
                 log_config=None,  # uvicorn's records go through the masked root handler
+                timeout_graceful_shutdown=5,
             )
     return 0
 

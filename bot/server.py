@@ -21,6 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import health, metrics
 from bot.runtime import Runtime
+from bot.web.security import SecurityHeaders
+from bot.web.site import framing, web_routes
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +124,10 @@ def create_app(
     ]
     paths = {"telegram": "/telegram/webhook", "zalo": "/zalo/webhook", "zalo_bot": "/zalo-bot/webhook"}
     for name, channel in runtime.channels.items():
-        routes.append(Route(paths[name], channel.webhook, methods=["POST"]))
+        if name in paths:  # the web chat brings its own routes (bot.web.site)
+            routes.append(Route(paths[name], channel.webhook, methods=["POST"]))
     routes += list(extra_routes) if extra_routes is not None else feature_routes(runtime)
+    routes += web_routes(runtime)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -138,4 +142,5 @@ def create_app(
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=services.settings.channels.server.max_body_bytes)
+    app.add_middleware(SecurityHeaders, framing=framing(services.settings.channels.web.allowed_origins))
     return app

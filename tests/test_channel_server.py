@@ -60,7 +60,7 @@ async def test_health_and_database_down(
     try:
         async with serving(services) as served, httpx.AsyncClient(timeout=30) as client:
             health = await client.get(f"{served.url}/healthz")
-            assert health.status_code == 200 and health.json()["channels"] == ["telegram"]
+            assert health.status_code == 200 and health.json()["channels"] == ["telegram", "web"]
     finally:
         await services.aclose()
 

@@ -48,7 +48,7 @@ async def test_nlu_down_is_degraded_but_ready(
     body = health.json()
     assert body["status"] == "degraded" and body["database"] == {"status": "ok"}
     assert body["nlu"] == {"status": "down", "replicas": [{"url": DEAD_NLU, "up": False}]}
-    assert body["channels"] == ["telegram"]
+    assert body["channels"] == ["telegram", "web"]
     assert got["/livez"].status_code == 200
 
 

@@ -108,6 +108,28 @@ class ZaloBotSettings(BaseModel):
     limits: RateLimits = Field(default_factory=lambda: RateLimits(global_per_s=20.0))
 
 
+class WebLimits(BaseModel):
+    """What one browser or one address may send; past a limit the page gets one polite answer."""
+
+    max_text_chars: int = 1000
+    per_session_per_min: int = 20
+    per_address_per_min: int = 120     # a whole office behind one address chats at once
+    sessions_per_address_per_hour: int = 60
+
+
+class WebChatSettings(BaseModel):
+    """The web chat (`/`, `/widget.js`, `/ket-qua`) served by `make serve`; no secret needed."""
+
+    enabled: bool = True
+    # Origins whose pages may embed the widget (`<script src=".../widget.js">`), e.g. https://dichvucong.example.gov.vn
+    allowed_origins: list[str] = Field(default_factory=list)
+    # Set true behind HTTPS: the session cookie is then sent only over HTTPS.
+    secure_cookie: bool = False
+    # Seconds between keep-alive comments on the reply stream (proxies close idle connections).
+    keepalive_s: float = 15.0
+    limits: WebLimits = Field(default_factory=WebLimits)
+
+
 class ChannelsSettings(BaseModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
@@ -115,3 +137,4 @@ class ChannelsSettings(BaseModel):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     zalo_oa: ZaloOASettings = Field(default_factory=ZaloOASettings)
     zalo_bot: ZaloBotSettings = Field(default_factory=ZaloBotSettings)
+    web: WebChatSettings = Field(default_factory=WebChatSettings)

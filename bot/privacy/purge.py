@@ -26,6 +26,7 @@ from bot.sqlite_gate import writing
 from bot.storage.channel_models import InboxEvent
 from bot.storage.dossier_models import Dossier, DossierLookupFailure, DossierSubscription
 from bot.storage.models import Conversation, ExportJob, Outbox, utcnow
+from bot.storage.web_models import WebMessage, WebSession
 from bot.survey.export import delete_old_exports
 
 if TYPE_CHECKING:
@@ -57,6 +58,13 @@ class Purger:
         done: dict[str, int] = {}
         done["conversations_idle"] = await self._delete(
             Conversation, Conversation.updated_at < now - dt.timedelta(days=r.conversations_days)
+        )
+        # The web chat's history and idle browser sessions: kept as long as a conversation.
+        done["web_messages"] = await self._delete(
+            WebMessage, WebMessage.created_at < now - dt.timedelta(days=r.conversations_days)
+        )
+        done["web_sessions"] = await self._delete(
+            WebSession, WebSession.last_seen_at < now - dt.timedelta(days=r.conversations_days)
         )
         done["lookup_failures"] = await self._delete(
             DossierLookupFailure,

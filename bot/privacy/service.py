@@ -175,6 +175,10 @@ class PrivacyService:
             user_key=f"erased:{secrets.token_hex(8)}"))
         await run("conversations_deleted", delete(Conversation).where(
             Conversation.channel == channel, Conversation.user_id == user_id))
+        if channel == "web":  # the web chat's history of this browser session (bot/storage/web_models.py)
+            from bot.storage.web_models import WebMessage
+
+            await run("web_messages_deleted", delete(WebMessage).where(WebMessage.session_id == user_id))
         await self._sweep(session, channel, user_id, run)
         log.info("personal data of a %s chat erased: %s", channel, done)
         return done

@@ -1,0 +1,82 @@
+"""The web chat channel: the page's messages in, replies out to the session's stored history.
+
+Only translation lives here. Inbound: what the page posts (a client message id, text or a
+button's payload) becomes an :class:`InboundEvent` keyed by session and client id, so a
+resend is recognised by the inbox. Outbound: the sender hands each reply to :meth:`send`,
+which stores it in the session's history (once per outbox message) and wakes the page's
+open stream; a page that is closed finds it there on the next visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.channels.common import WebhookStore, file_not_sent
+from bot.channels.settings import RateLimits, WebChatSettings
+from bot.core.messages import Reply
+from bot.inbox import InboundEvent
+from bot.web.chat.store import ChatStore
+
+CHANNEL = "web"
+
+
+@dataclass(frozen=True)
+class WebReply:
+    ref: str  # the outbox row: a second delivery of it is not shown twice
+    text: str
+    buttons: list[dict[str, str]]
+
+
+def to_event(session_id: str, client_id: str, text: str, payload: str | None) -> InboundEvent:
+    return InboundEvent(CHANNEL, f"{session_id}:{client_id}", session_id, text=text if payload is None else "",
+                        payload=payload)
+
+
+def render(reply: Reply, ref: str) -> list[WebReply]:
+    text = file_not_sent(reply) if reply.attachment else reply.text
+    return [WebReply(ref, text, [{"label": b.label, "payload": b.payload} for b in reply.buttons])]
+
+
+class WebChannel:
+    """A ChannelSender (bot.sender) whose platform is our own database and the page's stream."""
+
+    channel = CHANNEL
+
+    def __init__(self, settings: WebChatSettings, store: ChatStore) -> None:
+        self.settings = settings
+        self.store = store
+        # Nothing to protect downstream: the "platform" is our database.
+        self.limits = RateLimits(global_per_s=0, per_chat_per_s=0, per_chat_burst=1)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def render(self, reply: Reply, ref: str) -> Sequence[WebReply]:
+        return render(reply, ref)
+
+    async def send(self, user_id: str, message: WebReply) -> None:
+        await self.store.add_bot(user_id, message.ref, message.text, message.buttons)
+
+
+class Accepted:
+    NEW, RESENT, UNAVAILABLE = "new", "resent", "unavailable"
+
+
+async def accept(
+    store: ChatStore, inbox: WebhookStore, session_id: str, client_id: str, text: str, payload: str | None,
+    shown: str,
+) -> str:
+    """Shows the citizen's message in the history, then stores the event in the inbox (in that order, so the
+    history lists a question before its answer); a resend of the same client id is neither."""
+    message_id = await store.add_user(session_id, client_id, shown)
+    if message_id is None:
+        return Accepted.RESENT
+    stored = await inbox.store(to_event(session_id, client_id, text, payload))
+    if stored is None:  # the page resends it with the same client id
+        await store.remove(message_id)
+        return Accepted.UNAVAILABLE
+    return Accepted.NEW if stored else Accepted.RESENT
