@@ -124,6 +124,9 @@ def create_app(
     for name, channel in runtime.channels.items():
         routes.append(Route(paths[name], channel.webhook, methods=["POST"]))
     routes += list(extra_routes) if extra_routes is not None else feature_routes(runtime)
+    from bot.web.staff.routes import staff_mount  # the staff console (/staff), README "Staff console"
+
+    routes += staff_mount(services, runtime.sender.nudge)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -1,0 +1,200 @@
+"""The dashboard's figures, aggregated in SQL: the same filters and the same index code as the XLSX export.
+
+Counts come from ``GROUP BY`` queries (a few dozen rows whatever the number of
+responses) and go through ``surveys.index.compute``, the function the export's SIPAS
+sheet uses, so a figure on the page and the file's figure for the same filter agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.logs import mask
+from bot.storage.dossier_models import Dossier
+from bot.storage.survey_models import SurveyAnswer, SurveyInvitation, SurveyResponse
+from bot.survey.stats import _submitted, month_start, period_counts, utc_bounds
+from surveys.definitions import SurveyForm
+from surveys.index import Method, Ratio766, SipasIndex, Tally, compute
+
+MAX_MONTHS = 24
+LOWEST = 5
+COMMENTS = 10
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date
+    end: dt.date
+    form: str
+    unit: str | None = None
+    procedure: str | None = None
+
+    def query(self) -> dict[str, str]:
+        q = {"from": self.start.isoformat(), "to": self.end.isoformat(), "form": self.form}
+        if self.unit:
+            q["unit"] = self.unit
+        if self.procedure:
+            q["procedure"] = self.procedure
+        return q
+
+
+def parse_filters(params: Mapping[str, str], forms: Mapping[str, SurveyForm], default_form: str,
+                  today: dt.date) -> tuple[Filters, list[str]]:
+    """Filters from the query string; what cannot be read falls back to the default and is said."""
+    errors: list[str] = []
+    default_start = month_start(month_start(today) - dt.timedelta(days=150))
+
+    def day(name: str, default: dt.date) -> dt.date:
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            errors.append(f"Ngày «{raw[:20]}» không đúng dạng năm-tháng-ngày, đã dùng ngày mặc định.")
+            return default
+
+    start, end = day("from", default_start), day("to", today)
+    if end < start:
+        errors.append("«Đến ngày» trước «từ ngày»: đã đổi chỗ hai ngày.")
+        start, end = end, start
+    form = params.get("form") or default_form
+    if form not in forms:
+        errors.append("Mẫu phiếu không có, đã dùng mẫu mặc định.")
+        form = default_form
+    return Filters(start, end, form, (params.get("unit") or "").strip() or None,
+                   (params.get("procedure") or "").strip() or None), errors
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str
+    responses: int
+    index: float | None
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: str  # YYYY-MM
+    responses: int
+    index: float | None
+    ratio: float | None
+
+
+@dataclass(frozen=True)
+class Distribution:
+    question: str
+    answers: list[tuple[str, int]]
+    total: int
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    form: SurveyForm
+    index: SipasIndex
+    ratio: Ratio766
+    tickets: int
+    invited: int
+    trend: list[MonthPoint] = field(default_factory=list)
+    lowest_procedures: list[Group] = field(default_factory=list)
+    lowest_units: list[Group] = field(default_factory=list)
+    distribution: list[Distribution] = field(default_factory=list)
+    comments: list[tuple[dt.date, str, str]] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        return 100.0 * self.index.responses / self.invited if self.invited else None
+
+
+async def _invited(session: AsyncSession, f: Filters) -> int:
+    """Dossiers invited in the period (one dossier may be invited in several chats)."""
+    lo, hi = utc_bounds(f.start, f.end)
+    stmt = (select(func.count(distinct(SurveyInvitation.dossier_id)))
+            .join(Dossier, Dossier.id == SurveyInvitation.dossier_id)
+            .where(SurveyInvitation.created_at >= lo, SurveyInvitation.created_at < hi))
+    if f.unit:
+        stmt = stmt.where(Dossier.unit == f.unit)
+    if f.procedure:
+        stmt = stmt.where(Dossier.procedure_code == f.procedure)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def _groups(session: AsyncSession, form: SurveyForm, f: Filters, column: Any, method: Method,
+                  names: Mapping[str, str]) -> list[Group]:
+    where = _submitted(form, f.start, f.end, f.unit, f.procedure)
+    tallies: dict[str, Tally] = {}
+    for key, n in (await session.execute(
+        select(column, func.count()).select_from(SurveyResponse).where(*where).group_by(column)
+    )).all():
+        tallies[key or ""] = Tally(responses=int(n))
+    closed = [q.id for q in form.questions if q.type == "scale"]
+    grouped = (select(column, SurveyAnswer.question_id, SurveyAnswer.value, func.count())
+               .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+               .where(*where, SurveyAnswer.question_id.in_(closed))
+               .group_by(column, SurveyAnswer.question_id, SurveyAnswer.value))
+    for key, qid, value, n in (await session.execute(grouped)).all():
+        tallies.setdefault(key or "", Tally()).add(qid, value, int(n))
+    groups = [Group(k, names.get(k, k) or "(không rõ)", t.responses, compute(form, t, method).overall.value)
+              for k, t in tallies.items()]
+    groups.sort(key=lambda g: (g.index is None, g.index if g.index is not None else 0.0, -g.responses))
+    return groups[:LOWEST]
+
+
+def _months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    spans: list[tuple[dt.date, dt.date]] = []
+    m = month_start(start)
+    while m <= end and len(spans) < MAX_MONTHS:
+        nxt = (m + dt.timedelta(days=32)).replace(day=1)
+        spans.append((max(m, start), min(nxt - dt.timedelta(days=1), end)))
+        m = nxt
+    return spans
+
+
+async def build(session: AsyncSession, form: SurveyForm, f: Filters, method: Method,
+                names: Mapping[str, str]) -> Dashboard:
+    counts = await period_counts(session, form, f.start, f.end, f.unit, f.procedure)
+    board = Dashboard(f, form, compute(form, counts.tally, method), counts.ratio, counts.tickets,
+                      await _invited(session, f))
+    for lo, hi in _months(f.start, f.end):
+        month = await period_counts(session, form, lo, hi, f.unit, f.procedure)
+        idx = compute(form, month.tally, method)
+        board.trend.append(MonthPoint(f"{lo:%Y-%m}", idx.responses, idx.overall.value, month.ratio.percent))
+    board.lowest_procedures = await _groups(session, form, f, SurveyResponse.procedure_code, method, names)
+    board.lowest_units = await _groups(session, form, f, SurveyResponse.unit, method, {})
+    for q in form.questions:
+        scale = form.scale_of(q)
+        if scale is None:
+            continue
+        got: Mapping[str, int] = counts.tally.counts.get(q.id, {})
+        answers = [(c.label, int(got.get(c.value, 0))) for c in scale.choices]
+        board.distribution.append(Distribution(q.short, answers, sum(n for _, n in answers)))
+    text_ids = [q.id for q in form.questions if q.type == "text"]
+    if text_ids:
+        rows = await session.execute(
+            select(SurveyResponse.submitted_at, SurveyResponse.procedure_code, SurveyAnswer.value)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(*_submitted(form, f.start, f.end, f.unit, f.procedure), SurveyAnswer.question_id.in_(text_ids))
+            .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc()).limit(COMMENTS)
+        )
+        from bot.survey.export import local
+
+        board.comments = [(local(at).date(), names.get(code or "", code or ""), mask(text)[:500])
+                          for at, code, text in rows.all()]
+    return board
+
+
+async def choices(session: AsyncSession, form: SurveyForm) -> tuple[list[str], list[str]]:
+    """Units and procedure codes that have responses on this form (the filter lists)."""
+    base = select(SurveyResponse).where(SurveyResponse.form_id == form.id).subquery()
+    units = (await session.execute(select(distinct(base.c.unit)).where(base.c.unit.is_not(None)))).scalars()
+    procs = (await session.execute(select(distinct(base.c.procedure_code))
+                                   .where(base.c.procedure_code.is_not(None)))).scalars()
+    return sorted(units), sorted(procs)
