@@ -10,7 +10,7 @@
   var points = JSON.parse(source.textContent || "[]");
   if (!points.length) { holder.textContent = "Chưa có phiếu trong kỳ."; return; }
   var NS = "http://www.w3.org/2000/svg";
-  var W = Math.max(320, points.length * 70), H = 220, left = 36, right = 36, top = 24, bottom = 34;
+  var W = Math.max(360, Math.min(960, points.length * 90)), H = 240, left = 16, right = 16, top = 30, bottom = 34;
   var plotW = W - left - right, plotH = H - top - bottom;
   var maxN = Math.max.apply(null, points.map(function (p) { return p.responses; }).concat([1]));
   function el(name, attrs, text) {
@@ -20,7 +20,7 @@
     return node;
   }
   function pct(v) { return v === null ? "—" : v.toFixed(1).replace(".", ",") + "%"; }
-  var svg = el("svg", { viewBox: "0 0 " + W + " " + H, "aria-hidden": "true" });
+  var svg = el("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, "aria-hidden": "true" });
   svg.appendChild(el("line", { x1: left, y1: top + plotH, x2: W - right, y2: top + plotH, "class": "axis" }));
   var step = plotW / points.length, path = [];
   points.forEach(function (p, i) {
