@@ -92,7 +92,7 @@ def feature_routes(runtime: Runtime) -> list[BaseRoute]:
     try:
         return list(push_routes(runtime.services))
     except PushNotConfigured as exc:
-        if not runtime.channels:
+        if not runtime.channels and not runtime.services.settings.staff_console.enabled:
             raise
         log.warning("dossier push not served: %s", exc)
         return []
@@ -120,13 +120,13 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]), Route("/livez", livez, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
+    from bot.web.staff.routes import staff_mount  # the staff console (/staff), README "Staff console"
+
+    routes += staff_mount(services, runtime.sender.nudge)
     paths = {"telegram": "/telegram/webhook", "zalo": "/zalo/webhook", "zalo_bot": "/zalo-bot/webhook"}
     for name, channel in runtime.channels.items():
         routes.append(Route(paths[name], channel.webhook, methods=["POST"]))
     routes += list(extra_routes) if extra_routes is not None else feature_routes(runtime)
-    from bot.web.staff.routes import staff_mount  # the staff console (/staff), README "Staff console"
-
-    routes += staff_mount(services, runtime.sender.nudge)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

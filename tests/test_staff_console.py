@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
-from fakes.http import wait_for
+from fakes.db import BOTH
+from fakes.http import free_port, wait_for
 from sqlalchemy import func, select, update
 from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import PROC_A, Console, csrf_of, seed, sign_in
 
+from bot.config import ROOT
 from bot.storage.models import Outbox
 from bot.storage.survey_models import ExportAudit, FeedbackTicket
 from bot.survey.export import ExportRequest, export
-from bot.web.staff.models import StaffAudit, StaffSession
+from bot.web.staff.models import StaffAudit, StaffSession, TicketReply
 from bot.web.staff.routes import LOCKED, WRONG
+
+SECRET_ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "ZALO_BOT_TOKEN", "ZALO_BOT_WEBHOOK_SECRET",
+              "ZALO_OA_APP_ID", "ZALO_OA_APP_SECRET", "ZALO_OA_SECRET_KEY", "DOSSIER_PUSH_SECRET")
 
 
 async def _count(c: Console, model: type, *where: object) -> int:
@@ -199,3 +211,46 @@ async def test_ticket_assign_status_and_one_reply_delivered_on_telegram(console:
     actions = await _count(console, StaffAudit, StaffAudit.action.in_(["ticket_assign", "ticket_status",
                                                                        "ticket_reply"]))
     assert actions == 4  # assign, status, and both reply submissions (the second queued nothing)
+
+
+@pytest.mark.parametrize("console_db", BOTH, indirect=True)
+async def test_a_reply_form_sent_many_times_at_once_goes_out_once(console: Console) -> None:
+    await seed(console.services)
+    async with console.client() as client:
+        await sign_in(client, "lan")
+        token = csrf_of((await client.get("/staff/tickets/1")).text)
+        form = {"csrf": token, "nonce": "double-click", "text": "Dạ, Trung tâm đã tiếp thu ý kiến của Anh/Chị."}
+        answers = await asyncio.gather(*(client.post("/staff/tickets/1/reply", data=form) for _ in range(6)))
+        assert {a.status_code for a in answers} == {303}
+        await wait_for(lambda: bool(console.tg.messages_to("7002")), 30, "the reply on Telegram")
+        await console.served.settled()
+    assert len(console.tg.messages_to("7002")) == 1
+    assert await _count(console, TicketReply) == 1
+    assert await _count(console, Outbox, Outbox.dedupe_key.like("ticket-reply:%")) == 1
+
+
+def test_serve_without_any_secret_starts_with_the_console(tmp_path: Path) -> None:
+    """`make serve` from nothing: no channel token, no push secret; the console answers, the push is off."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env.update(TTHC_DATABASE__URL=f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}",
+               TTHC_STAFF_CONSOLE__KEY_FILE=str(tmp_path / "staff.key"))
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--no-nlu", "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        for _ in range(600):  # bounded: 60 s to start
+            if proc.poll() is not None:
+                break
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/staff/login", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert page is not None, proc.communicate(timeout=10)[0]
+        assert page.status_code == 200 and "Đăng nhập" in page.text
+        assert httpx.post(f"http://127.0.0.1:{port}/dossiers/events", content=b"{}").status_code in (404, 405)
+    finally:
+        proc.terminate()
+        log = proc.communicate(timeout=30)[0]
+    assert log.count("dossier push not served") == 1
