@@ -21,4 +21,3 @@ class StaffConsoleSettings(BaseModel):
     overdue_days: int = Field(default=3, ge=1)
     # Without STAFF_SESSION_KEY, a random key is created once in this file (mode 0600).
     key_file: Path = Path("var/staff_session.key")
-    exports_subdir: str = "web"  # under surveys.exports_dir
