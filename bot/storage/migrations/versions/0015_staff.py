@@ -98,9 +98,12 @@ def upgrade() -> None:
     # The dashboard's filters and groupings (procedure, unit) read survey_responses by these.
     op.create_index("ix_survey_responses_proc", "survey_responses", ["form_id", "procedure_code", "submitted_at"])
     op.create_index("ix_survey_responses_unit", "survey_responses", ["form_id", "unit", "submitted_at"])
+    # The QĐ 766 count asks, for every rated response, whether a ticket came from it.
+    op.create_index("ix_feedback_tickets_response", "feedback_tickets", ["response_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_feedback_tickets_response", "feedback_tickets")
     op.drop_index("ix_survey_responses_unit", "survey_responses")
     op.drop_index("ix_survey_responses_proc", "survey_responses")
     for table in ("staff_exports", "staff_ticket_replies", "staff_ticket_work", "staff_audit", "staff_sessions",
