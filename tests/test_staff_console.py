@@ -106,6 +106,7 @@ async def test_an_idle_session_ends(console: Console) -> None:
     assert await _count(console, StaffSession) == 0
 
 
+@pytest.mark.parametrize("console_db", BOTH, indirect=True)
 async def test_dashboard_figures_as_worked_out_and_filtered_by_procedure(console: Console) -> None:
     await seed(console.services)
     async with console.client() as client:
@@ -118,6 +119,10 @@ async def test_dashboard_figures_as_worked_out_and_filtered_by_procedure(console
     assert every["ratio_766"] == pytest.approx(50.0) and every["invited"] == 5
     assert every["response_rate"] == pytest.approx(80.0)
     assert list(every["elements"].values()) == [pytest.approx(75.0)] * 5
+    # Months in Vietnam time, June to November, only November answered.
+    assert [p["month"] for p in every["trend"]] == [f"2026-{m:02d}" for m in range(6, 12)]
+    assert every["trend"][-1]["responses"] == 4 and every["trend"][-1]["index"] == pytest.approx(75.0)
+    assert every["trend"][-1]["ratio"] == pytest.approx(50.0) and every["trend"][0]["index"] is None
     lowest = every["lowest_procedures"]
     assert [g["key"] for g in lowest] == [PROC_A, "1.000894"] and [g["responses"] for g in lowest] == [3, 1]
     # Procedure A alone: 2 of 3 satisfied, one of three dossiers counted against.

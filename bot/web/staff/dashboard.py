@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.logs import mask
 from bot.storage.dossier_models import Dossier
 from bot.storage.survey_models import FeedbackTicket, SurveyAnswer, SurveyInvitation, SurveyResponse
-from bot.survey.stats import _submitted, month_start, period_counts, utc_bounds
+from bot.survey.stats import _submitted, month_start, utc_bounds
 from surveys.definitions import SurveyForm
 from surveys.index import Method, Ratio766, SipasIndex, Tally, compute
 
@@ -127,27 +127,6 @@ async def _invited(session: AsyncSession, f: Filters) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def _groups(session: AsyncSession, form: SurveyForm, f: Filters, column: Any, method: Method,
-                  names: Mapping[str, str]) -> list[Group]:
-    where = _submitted(form, f.start, f.end, f.unit, f.procedure)
-    tallies: dict[str, Tally] = {}
-    for key, n in (await session.execute(
-        select(column, func.count()).select_from(SurveyResponse).where(*where).group_by(column)
-    )).all():
-        tallies[key or ""] = Tally(responses=int(n))
-    closed = [q.id for q in form.questions if q.type == "scale"]
-    grouped = (select(column, SurveyAnswer.question_id, SurveyAnswer.value, func.count())
-               .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-               .where(*where, SurveyAnswer.question_id.in_(closed))
-               .group_by(column, SurveyAnswer.question_id, SurveyAnswer.value))
-    for key, qid, value, n in (await session.execute(grouped)).all():
-        tallies.setdefault(key or "", Tally()).add(qid, value, int(n))
-    groups = [Group(k, names.get(k, k) or "(không rõ)", t.responses, compute(form, t, method).overall.value)
-              for k, t in tallies.items()]
-    groups.sort(key=lambda g: (g.index is None, g.index if g.index is not None else 0.0, -g.responses))
-    return groups[:LOWEST]
-
-
 def _months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     spans: list[tuple[dt.date, dt.date]] = []
     m = month_start(start)
@@ -166,57 +145,97 @@ def _month_of(session: AsyncSession) -> Any:
     return func.strftime("%Y-%m", at, "+7 hours")
 
 
-async def _trend(session: AsyncSession, form: SurveyForm, f: Filters, method: Method) -> list[MonthPoint]:
-    """Per month: three GROUP BY queries for the whole period, not a round of queries per month."""
+def _merge(into: Tally, other: Tally) -> None:
+    into.responses += other.responses
+    for qid, counter in other.counts.items():
+        for value, n in counter.items():
+            into.add(qid, value, n)
+
+
+def _merge_ratio(into: Ratio766, other: Ratio766) -> None:
+    for name in ("rated", "dissatisfied", "with_complaint", "late", "counted_against"):
+        setattr(into, name, getattr(into, name) + getattr(other, name))
+
+
+Key = tuple[str, str, str]  # month, procedure, unit
+
+
+async def _cube(session: AsyncSession, form: SurveyForm, f: Filters) -> tuple[dict[Key, Tally], dict[str, Ratio766]]:
+    """Counts by (month, procedure, unit) in three GROUP BY queries; every figure of the page is a sum of them."""
     month = _month_of(session)
+    proc, unit = SurveyResponse.procedure_code, SurveyResponse.unit
     where = _submitted(form, f.start, f.end, f.unit, f.procedure)
-    tallies = {f"{lo:%Y-%m}": Tally() for lo, _ in _months(f.start, f.end)}
-    ratios = {key: Ratio766() for key in tallies}
-    for key, n in (await session.execute(
-        select(month, func.count()).select_from(SurveyResponse).where(*where).group_by(month)
+    cube: dict[Key, Tally] = {}
+    for m, p, u, n in (await session.execute(
+        select(month, proc, unit, func.count()).select_from(SurveyResponse).where(*where).group_by(month, proc, unit)
     )).all():
-        if key in tallies:
-            tallies[key].responses = int(n)
+        cube[(m, p or "", u or "")] = Tally(responses=int(n))
     closed = [q.id for q in form.questions if q.type == "scale"]
-    for key, qid, value, n in (await session.execute(
-        select(month, SurveyAnswer.question_id, SurveyAnswer.value, func.count())
+    for m, p, u, qid, value, n in (await session.execute(
+        select(month, proc, unit, SurveyAnswer.question_id, SurveyAnswer.value, func.count())
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .where(*where, SurveyAnswer.question_id.in_(closed))
-        .group_by(month, SurveyAnswer.question_id, SurveyAnswer.value)
+        .group_by(month, proc, unit, SurveyAnswer.question_id, SurveyAnswer.value)
     )).all():
-        if key in tallies:
-            tallies[key].add(qid, value, int(n))
+        cube.setdefault((m, p or "", u or ""), Tally()).add(qid, value, int(n))
+    ratios: dict[str, Ratio766] = {}
     rating = form.rating_question
     if rating is not None:
         complaint = exists().where(FeedbackTicket.response_id == SurveyResponse.id).label("complaint")
-        for key, value, late, has_ticket, n in (await session.execute(
+        for m, value, late, has_ticket, n in (await session.execute(
             select(month, SurveyAnswer.value, SurveyResponse.late, complaint, func.count())
             .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
             .where(*where, SurveyAnswer.question_id == rating.id)
             .group_by(month, SurveyAnswer.value, SurveyResponse.late, complaint)
         )).all():
-            if key in ratios:
-                ratios[key].add(form, {rating.id: value}, complaint=bool(has_ticket), late=bool(late), n=int(n))
-    points = []
-    for key, tally in tallies.items():
-        idx = compute(form, tally, method)
-        points.append(MonthPoint(key, idx.responses, idx.overall.value, ratios[key].percent))
-    return points
+            ratios.setdefault(m, Ratio766()).add(form, {rating.id: value}, complaint=bool(has_ticket),
+                                                 late=bool(late), n=int(n))
+    return cube, ratios
+
+
+def _lowest(form: SurveyForm, tallies: Mapping[str, Tally], method: Method, names: Mapping[str, str]) -> list[Group]:
+    groups = [Group(k, names.get(k, k) or "(không rõ)", t.responses, compute(form, t, method).overall.value)
+              for k, t in tallies.items()]
+    groups.sort(key=lambda g: (g.index is None, g.index if g.index is not None else 0.0, -g.responses))
+    return groups[:LOWEST]
+
+
+async def _tickets(session: AsyncSession, f: Filters) -> int:
+    lo, hi = utc_bounds(f.start, f.end)
+    stmt = select(func.count()).select_from(FeedbackTicket).where(FeedbackTicket.created_at >= lo,
+                                                                 FeedbackTicket.created_at < hi)
+    if f.unit:
+        stmt = stmt.where(FeedbackTicket.unit == f.unit)
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def build(session: AsyncSession, form: SurveyForm, f: Filters, method: Method,
                 names: Mapping[str, str]) -> Dashboard:
-    counts = await period_counts(session, form, f.start, f.end, f.unit, f.procedure)
-    board = Dashboard(f, form, compute(form, counts.tally, method), counts.ratio, counts.tickets,
+    cube, ratios = await _cube(session, form, f)
+    overall, ratio = Tally(), Ratio766()
+    months = {f"{lo:%Y-%m}": Tally() for lo, _ in _months(f.start, f.end)}
+    by_proc: dict[str, Tally] = {}
+    by_unit: dict[str, Tally] = {}
+    for (m, p, u), t in cube.items():
+        _merge(overall, t)
+        _merge(months.setdefault(m, Tally()), t)
+        _merge(by_proc.setdefault(p, Tally()), t)
+        _merge(by_unit.setdefault(u, Tally()), t)
+    for r in ratios.values():
+        _merge_ratio(ratio, r)
+    board = Dashboard(f, form, compute(form, overall, method), ratio, await _tickets(session, f),
                       await _invited(session, f))
-    board.trend = await _trend(session, form, f, method)
-    board.lowest_procedures = await _groups(session, form, f, SurveyResponse.procedure_code, method, names)
-    board.lowest_units = await _groups(session, form, f, SurveyResponse.unit, method, {})
+    for m in sorted(months):
+        idx = compute(form, months[m], method)
+        board.trend.append(MonthPoint(m, idx.responses, idx.overall.value, ratios.get(m, Ratio766()).percent))
+    board.lowest_procedures = _lowest(form, by_proc, method, names)
+    board.lowest_units = _lowest(form, by_unit, method, {})
+    counts = overall
     for q in form.questions:
         scale = form.scale_of(q)
         if scale is None:
             continue
-        got: Mapping[str, int] = counts.tally.counts.get(q.id, {})
+        got: Mapping[str, int] = counts.counts.get(q.id, {})
         answers = [(c.label, int(got.get(c.value, 0))) for c in scale.choices]
         board.distribution.append(Distribution(q.short, answers, sum(n for _, n in answers)))
     text_ids = [q.id for q in form.questions if q.type == "text"]
