@@ -51,9 +51,16 @@ class Browser:
         await self.call(element.clear)
         await self.call(element.send_keys, value)
 
-    async def click(self, css: str) -> None:
+    async def click(self, css: str, navigates: bool = True) -> None:
+        """Clicks; when it loads a page, waits (bounded) until the old page is gone."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
         element = await self.find(css)
+        old = await self.find("html")
         await self.call(element.click)
+        if navigates:
+            await self.call(lambda: WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old)))
 
     async def choose(self, css: str, value: str) -> None:
         from selenium.webdriver.support.ui import Select

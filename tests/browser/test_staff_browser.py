@@ -54,7 +54,7 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
         await b.open("/staff/exports")
         return "Tải xuống" in await b.text("#exports")
     await wait_for(downloadable, 30, "the export")
-    await b.click("a.download")
+    await b.click("a.download", navigates=False)
     await wait_for(lambda: any(p.suffix == ".xlsx" for p in b.downloads.iterdir()), 30, "the downloaded file")
     book = openpyxl.load_workbook(next(b.downloads.glob("*.xlsx")), read_only=True)
     assert next(book["Phiếu trả lời"].iter_rows(values_only=True))[0] == "Ngày gửi"
