@@ -18,12 +18,13 @@ from fakes.db import BOTH
 from fakes.http import free_port, wait_for
 from sqlalchemy import func, select, update
 from staff_console_fixtures import *  # noqa: F403
-from staff_console_fixtures import PROC_A, Console, csrf_of, seed, sign_in
+from staff_console_fixtures import PASSWORD, PROC_A, Console, csrf_of, seed, sign_in
 
 from bot.config import ROOT
 from bot.storage.models import Outbox
 from bot.storage.survey_models import ExportAudit, FeedbackTicket
 from bot.survey.export import ExportRequest, export
+from bot.web.staff import accounts
 from bot.web.staff.models import StaffAudit, StaffSession, TicketReply
 from bot.web.staff.routes import LOCKED, WRONG
 
@@ -259,3 +260,47 @@ def test_serve_without_any_secret_starts_with_the_console(tmp_path: Path) -> Non
         proc.terminate()
         log = proc.communicate(timeout=30)[0]
     assert log.count("dossier push not served") == 1
+
+
+async def test_secure_cookie_behind_tls_absolute_expiry_and_disabled_account(console: Console) -> None:
+    async with console.client() as client:
+        tls = {"X-Forwarded-Proto": "https"}  # as nginx passes it on
+        page = await client.get("/staff/login", headers=tls)
+        pre = page.headers["set-cookie"]
+        assert pre.startswith("staff_pre=") and "Secure" in pre
+        # A browser sends a Secure cookie back over HTTPS only; this client talks plain HTTP, so it is given by hand.
+        signed = await client.post("/staff/login", headers={**tls, "Cookie": pre.split(";", 1)[0]}, data={
+            "csrf": csrf_of(page.text), "username": "hoa", "password": PASSWORD})
+        cookie = next(h for h in signed.headers.get_list("set-cookie") if h.startswith("staff_session="))
+        assert "Secure" in cookie
+    async with console.client() as client:
+        await sign_in(client, "hoa")
+        async with console.services.sessions() as db, db.begin():
+            await db.execute(update(StaffSession).values(
+                created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=13)))
+        assert (await client.get("/staff/")).status_code == 303  # in use all along, but signed in 13 hours ago
+        await sign_in(client, "hoa")
+        assert (await client.get("/staff/")).status_code == 200
+        async with console.services.sessions() as db, db.begin():
+            await accounts.disable(db, "hoa")
+        assert (await client.get("/staff/")).status_code == 303
+        assert (await sign_in(client, "hoa")).status_code == 401  # the same answer as a wrong password
+
+
+async def test_bad_input_gets_a_clear_answer(console: Console) -> None:
+    await seed(console.services)
+    async with console.client() as client:
+        await sign_in(client, "lan")
+        odd = await client.get("/staff/", params={"from": "hôm qua", "to": "2026-13-45", "form": "x"})
+        assert odd.status_code == 200 and "không đúng dạng" in odd.text and "Mẫu phiếu không có" in odd.text
+        swapped = await client.get("/staff/", params={"from": "2026-11-30", "to": "2026-11-01"})
+        assert "đã đổi chỗ hai ngày" in swapped.text and 'id="kpi-responses">4<' in swapped.text
+        missing = await client.get("/staff/tickets/999")
+        assert missing.status_code == 404 and "Không tìm thấy" in missing.text
+        token = csrf_of((await client.get("/staff/tickets/1")).text)
+        empty = await client.post("/staff/tickets/1/reply", data={"csrf": token, "nonce": "n1", "text": "  "})
+        assert empty.status_code == 400 and "đang trống" in empty.text
+        nobody = await client.post("/staff/tickets/1/assign", data={"csrf": token, "assignee": "ai-do"})
+        assert nobody.status_code == 400 and "Không có cán bộ" in nobody.text
+        assert (await client.get("/staff/exports/42/download")).status_code == 404
+    assert await _count(console, Outbox, Outbox.dedupe_key.like("ticket-reply:%")) == 0
