@@ -54,6 +54,8 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
         await b.open("/staff/exports")
         return "Tải xuống" in await b.text("#exports")
     await wait_for(downloadable, 30, "the export")
+    await b.shot("exports-laptop")
+    await b.size(*LAPTOP)
     await b.click("a.download", navigates=False)
     await wait_for(lambda: any(p.suffix == ".xlsx" for p in b.downloads.iterdir()), 30, "the downloaded file")
     book = openpyxl.load_workbook(next(b.downloads.glob("*.xlsx")), read_only=True)
@@ -78,7 +80,7 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
     await b.open("/staff/tickets/1")
     await b.shot("ticket-phone-top", full=False)
     await b.shot("ticket-phone")
-    await b.open("/staff/tickets")
+    await b.open("/staff/tickets?status=all")
     await b.shot("tickets-phone")
     await b.size(*LAPTOP)
 
