@@ -304,3 +304,24 @@ async def test_bad_input_gets_a_clear_answer(console: Console) -> None:
         assert nobody.status_code == 400 and "Không có cán bộ" in nobody.text
         assert (await client.get("/staff/exports/42/download")).status_code == 404
     assert await _count(console, Outbox, Outbox.dedupe_key.like("ticket-reply:%")) == 0
+
+
+async def test_new_responses_show_at_once_today_and_in_past_days(console: Console) -> None:
+    """Past days' counts are cached between requests; a response added there or today still shows at once."""
+    from survey_fixtures import add_response
+
+    await seed(console.services)
+    answers = {"danh_gia_chung": "dissatisfied", "tiep_can": "1", "thu_tuc": "1", "cong_chuc": "1", "ket_qua": "1",
+               "phan_anh": "1"}
+    async with console.client() as client:
+        await sign_in(client, "hoa")
+        assert (await client.get("/staff/data.json")).json()["responses"] == 4
+        await add_response(console.services, answers, submitted=dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC),
+                           dossier_id=None)  # today (Vietnam time) for the console's clock
+        today = (await client.get("/staff/data.json")).json()
+        await add_response(console.services, answers, submitted=dt.datetime(2026, 11, 10, 1, 0, tzinfo=dt.UTC),
+                           dossier_id=None)  # a past day
+        past = (await client.get("/staff/data.json")).json()
+    assert today["responses"] == 5 and today["index"] == pytest.approx(60.0)  # 3 of 5 satisfied
+    assert past["responses"] == 6 and past["index"] == pytest.approx(50.0)
+    assert past["ratio_766"] == pytest.approx(100 / 3)  # 2 of 6 dossiers not counted against

@@ -1,6 +1,8 @@
 """Dashboard benchmark: response time of /staff/ for 100,000 seeded responses, main page and each filter.
 
-Seeds a fresh SQLite database (or ``--url``, e.g. a PostgreSQL database) with the
+The first request of each page counts the past days (then cached, checked against a
+signature on every request); p50 and p95 are over all requests, the first one's time is
+given apart. Seeds a fresh SQLite database (or ``--url``, e.g. a PostgreSQL database) with the
 export benchmark's sample responses, signs in, and requests each page ``--requests``
 times over HTTP (httpx on the app's ASGI interface: the whole request path, no socket).
 Prints one line per page and, last, one JSON line with p50 and p95 in milliseconds.
@@ -60,10 +62,13 @@ async def _run(url: str, key_file: Path, requests: int) -> dict[str, dict[str, f
                     page = await client.get("/staff/", params=params)
                     times.append((time.perf_counter() - t0) * 1000)
                     assert page.status_code == 200
+                cold = times[0]  # past days counted; later requests find them cached (bot.web.staff.dashboard)
                 times.sort()
                 found[name] = {"p50_ms": round(statistics.median(times), 1),
-                               "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
-                print(f"{name:10s} p50 {found[name]['p50_ms']:8.1f} ms   p95 {found[name]['p95_ms']:8.1f} ms")
+                               "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+                               "first_ms": round(cold, 1)}
+                print(f"{name:10s} p50 {found[name]['p50_ms']:8.1f} ms   p95 {found[name]['p95_ms']:8.1f} ms   "
+                      f"first {cold:8.1f} ms")
     finally:
         await services.aclose()
     return found

@@ -154,7 +154,8 @@ class Console:
                                             self.surveys.today())
         form = self.surveys.forms[f.form]
         async with self.sessions() as db:
-            board = await dashboard.build(db, form, f, self.surveys.settings.index_method, self.names)
+            board = await dashboard.build(db, form, f, self.surveys.settings.index_method, self.names,
+                                          self.surveys.today())
             units, procs = await dashboard.choices(db, form)
         return board, errors, units, procs
 
