@@ -217,11 +217,14 @@ CACHE_SIZE = 64
 async def _signature(session: AsyncSession, form: SurveyForm, f: Filters) -> tuple[Any, ...]:
     """What changes when past days' counts could change: responses deleted or added, tickets linked."""
     where = _submitted(form, f.start, f.end, f.unit, f.procedure)
-    count, last = (await session.execute(
-        select(func.count(), func.max(SurveyResponse.id)).select_from(SurveyResponse).where(*where))).one()
+    # The last write time too: a store that reuses ids (SQLite after deleting the highest) could
+    # otherwise bring back the same count and last id with other rows (the demo's reset does).
+    count, last, written = (await session.execute(
+        select(func.count(), func.max(SurveyResponse.id), func.max(SurveyResponse.updated_at))
+        .select_from(SurveyResponse).where(*where))).one()
     linked = (await session.execute(select(func.count()).select_from(FeedbackTicket)
                                     .where(FeedbackTicket.response_id.is_not(None)))).scalar_one()
-    return int(count), last, int(linked)
+    return int(count), last, str(written), int(linked)
 
 
 async def _parts(session: AsyncSession, form: SurveyForm, f: Filters, today: dt.date) -> list[Cube]:
