@@ -11,6 +11,7 @@ from bot.config import ROOT, load_settings
 from bot.dossiers.cli import register as register_dossiers
 from bot.privacy.cli import register as register_privacy
 from bot.survey.cli import register as register_surveys
+from bot.web.staff.cli import register as register_staff
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.yml"
 
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     register_surveys(sub)  # export, surveys demo|check|purge
     register_privacy(sub)  # purge, consents
     register_zalo(sub)  # zalo check
+    register_staff(sub)  # staff add|list|disable|passwd (the web console's accounts)
     args = parser.parse_args(argv)
     _logging(args.verbose)
     return int(args.func(args))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 from bot.channels.settings import ChannelsSettings
+from bot.web.staff.settings import StaffConsoleSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,6 +99,10 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     # Staff chats, as "channel:user_id": they may ask for /baocao and /xuatbaocao.
     staff: list[str] = Field(default_factory=list)
+
+    # The staff console in the browser (/staff): sessions, sign-in limits, overdue tickets.
+    staff_console: StaffConsoleSettings = Field(default_factory=StaffConsoleSettings)
+    staff_session_key: SecretStr | None = Field(default=None, validation_alias="STAFF_SESSION_KEY")
 
     # Secrets: read from the environment only (never from config.yml).
     nlu_token: SecretStr | None = Field(default=None, validation_alias="NLU_TOKEN")

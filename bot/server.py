@@ -94,7 +94,7 @@ def feature_routes(runtime: Runtime) -> list[BaseRoute]:
     try:
         return list(push_routes(runtime.services))
     except PushNotConfigured as exc:
-        if not runtime.channels:
+        if not runtime.channels and not runtime.services.settings.staff_console.enabled:
             raise
         log.warning("dossier push not served: %s", exc)
         return []
@@ -122,6 +122,9 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]), Route("/livez", livez, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
+    from bot.web.staff.routes import staff_mount  # the staff console (/staff), README "Staff console"
+
+    routes += staff_mount(services, runtime.sender.nudge)
     paths = {"telegram": "/telegram/webhook", "zalo": "/zalo/webhook", "zalo_bot": "/zalo-bot/webhook"}
     for name, channel in runtime.channels.items():
         if name in paths:  # the web chat brings its own routes (bot.web.site)

@@ -47,12 +47,16 @@ class ExportRequest:
     form: str
     unit: str | None = None
     anonymous: bool = False
+    procedure: str | None = None  # national procedure code (the staff console's filter)
 
     def filters(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "from": self.start.isoformat(), "to": self.end.isoformat(), "form": self.form, "unit": self.unit,
             "anonymous": self.anonymous,
         }
+        if self.procedure:
+            found["procedure"] = self.procedure
+        return found
 
 
 @dataclass
@@ -104,6 +108,8 @@ def _where(req: ExportRequest) -> list[Any]:
     ]
     if req.unit:
         where.append(SurveyResponse.unit == req.unit)
+    if req.procedure:
+        where.append(SurveyResponse.procedure_code == req.procedure)
     return where
 
 

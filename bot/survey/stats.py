@@ -46,7 +46,9 @@ class PeriodCounts:
     tickets: int
 
 
-def _submitted(form: SurveyForm, start: dt.date, end: dt.date, unit: str | None) -> list[Any]:
+def _submitted(
+    form: SurveyForm, start: dt.date, end: dt.date, unit: str | None, procedure: str | None = None
+) -> list[Any]:
     lo, hi = utc_bounds(start, end)
     where: list[Any] = [
         SurveyResponse.form_id == form.id,
@@ -56,14 +58,17 @@ def _submitted(form: SurveyForm, start: dt.date, end: dt.date, unit: str | None)
     ]
     if unit:
         where.append(SurveyResponse.unit == unit)
+    if procedure:
+        where.append(SurveyResponse.procedure_code == procedure)
     return where
 
 
 async def period_counts(
-    session: AsyncSession, form: SurveyForm, start: dt.date, end: dt.date, unit: str | None = None
+    session: AsyncSession, form: SurveyForm, start: dt.date, end: dt.date, unit: str | None = None,
+    procedure: str | None = None,
 ) -> PeriodCounts:
     """Submitted responses only: drafts never count, in reports or in published figures."""
-    where = _submitted(form, start, end, unit)
+    where = _submitted(form, start, end, unit, procedure)
     tally = Tally()
     count = select(func.count()).select_from(SurveyResponse).where(*where)
     tally.responses = int((await session.execute(count)).scalar_one())

@@ -1,0 +1,121 @@
+"""Headless Chromium (Debian's chromium + chromium-driver) driven by Selenium, for the staff console tests.
+
+Selenium calls block, and our server runs in the test's event loop, so every browser
+call goes through a thread (``Browser`` wraps them). Screenshots go to ``tmp_path`` and,
+when TTHC_SCREENSHOTS names a folder, there too, to be looked at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+LAPTOP, PHONE = (1280, 900), (360, 780)
+
+__all__ = ["Browser", "browser"]
+
+
+class Browser:
+    def __init__(self, driver: Any, base: str, shots: list[Path], downloads: Path) -> None:
+        self.driver = driver
+        self.base = base
+        self.shots = shots
+        self.downloads = downloads
+
+    async def call(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    async def open(self, path: str) -> None:
+        await self.call(self.driver.get, self.base + path)
+
+    async def find(self, css: str) -> Any:
+        from selenium.webdriver.common.by import By
+
+        return await self.call(self.driver.find_element, By.CSS_SELECTOR, css)
+
+    async def text(self, css: str = "body") -> str:
+        element = await self.find(css)
+        return str(await self.call(lambda: element.text))
+
+    async def type(self, css: str, value: str) -> None:
+        element = await self.find(css)
+        await self.call(element.clear)
+        await self.call(element.send_keys, value)
+
+    async def click(self, css: str, navigates: bool = True) -> None:
+        """Clicks; when it loads a page, waits (bounded) until the old page is gone."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        element = await self.find(css)
+        old = await self.find("html")
+        await self.call(element.click)
+        if navigates:
+            await self.call(lambda: WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old)))
+
+    async def choose(self, css: str, value: str) -> None:
+        from selenium.webdriver.support.ui import Select
+
+        element = await self.find(css)
+        await self.call(lambda: Select(element).select_by_value(value))
+
+    async def size(self, width: int, height: int) -> None:
+        await self.call(self.driver.set_window_size, width, height)
+
+    async def shot(self, name: str, full: bool = True) -> Path:
+        """A screenshot of the page (the window grown to the page's height first) or of what the window shows."""
+        if full:
+            height = await self.call(self.driver.execute_script, "return document.documentElement.scrollHeight")
+            width = self.driver.get_window_size()["width"]
+            await self.size(width, min(int(height) + 120, 6000))
+        for folder in self.shots:
+            folder.mkdir(parents=True, exist_ok=True)
+            await self.call(self.driver.save_screenshot, str(folder / f"{name}.png"))
+        return self.shots[0] / f"{name}.png"
+
+    async def path(self) -> str:
+        return str(await self.call(lambda: self.driver.current_url)).removeprefix(self.base)
+
+
+def _driver(downloads: Path) -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=vi-VN",
+                f"--window-size={LAPTOP[0]},{LAPTOP[1]}"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {
+        "download.default_directory": str(downloads), "download.prompt_for_download": False,
+    })
+    return webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
+
+
+@pytest.fixture
+async def browser(console: Any, tmp_path: Path) -> AsyncIterator[Browser]:
+    """Chromium pointed at the console's server; fails in CI when it cannot start, skipped elsewhere."""
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        message = "chromium and chromium-driver are needed (apt-get install -y chromium chromium-driver)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver = await asyncio.to_thread(_driver, downloads)
+    shots = [tmp_path / "screenshots"]
+    if os.environ.get("TTHC_SCREENSHOTS"):
+        shots.append(Path(os.environ["TTHC_SCREENSHOTS"]))
+    try:
+        yield Browser(driver, console.url, shots, downloads)
+    finally:
+        await asyncio.to_thread(driver.quit)
