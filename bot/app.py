@@ -29,7 +29,7 @@ from nlu.client import NluClient
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(repr=False)  # its repr would print the whole catalogue (asyncio logs reprs of leaked tasks)
 class Services:
     settings: Settings
     engine: AsyncEngine

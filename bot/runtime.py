@@ -66,7 +66,7 @@ def check_settings(settings: Settings, mode: Mode) -> list[str]:
     return problems + weak_secrets()
 
 
-@dataclass
+@dataclass(repr=False)  # its repr would print the whole catalogue (asyncio logs reprs of leaked tasks)
 class Runtime:
     services: Services
     mode: Mode
