@@ -129,7 +129,7 @@ async def test_erasing_ones_data_does_not_reset_the_chat_limit(dsvc: Services) -
     assert (await chat(dsvc, "/xoadulieu")).text.endswith(privacy_texts.CONFIRM)
     assert (await chat(dsvc, "1")).text.endswith(privacy_texts.ERASED)
     await chat(dsvc, f"tra cứu hồ sơ {CODE}")
-    assert (await chat(dsvc, "6789")).text.endswith(texts.chat_limited(dsvc.office.hotline))
+    assert (await chat(dsvc, "6789")).text.endswith(texts.chat_limited(dsvc.office.phone))
     async with dsvc.sessions() as session:  # the records kept name no chat
         keys = set((await session.execute(select(DossierLookupFailure.chat_key))).scalars())
     assert len(keys) == 1 and "citizen" not in keys.pop()
