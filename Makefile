@@ -25,10 +25,10 @@ browser:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 eval: $(STAMP)
-	$(PY) -m bot eval $(FILE)
+	$(PY) -m tools.evaluate $(FILE)
 
 bench: $(STAMP)
-	$(PY) -m bot bench
+	$(PY) -m tools.bench_core
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -46,13 +46,13 @@ serve: $(STAMP)
 # 3 worker processes on PostgreSQL (a database created and dropped), one SIGKILLed halfway, and 1 worker
 # for comparison; last line JSON. TTHC_BENCH_PG_URL: server to use (default: local postgres).
 bench-cluster: $(STAMP)
-	$(PY) -m bot.bench_cluster
+	$(PY) -m tools.bench_cluster
 
 # Steady load (SOAK_RATE msg/s for SOAK_S seconds, default 30 min at 5/s): memory and p95 at start and end.
 SOAK_S ?= 1800
 SOAK_RATE ?= 5
 soak: $(STAMP)
-	$(PY) -m bot.soak --seconds $(SOAK_S) --rate $(SOAK_RATE)
+	$(PY) -m tools.soak --seconds $(SOAK_S) --rate $(SOAK_RATE)
 
 # Staff export of survey responses (audited): make export FROM=2026-11-01 TO=2026-11-30 [FORMAT=csv]
 # [UNIT="Trung tâm ..."] [FORM=full] [ANONYMOUS=1] [OUT=file]
@@ -65,11 +65,11 @@ export: $(STAMP)
 
 # Export time and peak memory for 100,000 survey responses; one JSON line.
 bench-export: $(STAMP)
-	$(PY) -m bot.survey.bench_export
+	$(PY) -m tools.bench_export
 
 # The survey end to end in the terminal, on its own database (var/survey-demo.sqlite3).
 survey-demo: $(STAMP)
-	bash bot/survey/demo_chat.sh
+	bash bot/features/surveys/demo_chat.sh
 
 # Every retention period of config.yml (retention:, surveys.retention_days) at once; the server also runs
 # it daily. Idempotent and safe to interrupt (README "Personal data").

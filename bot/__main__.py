@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|eval|bench|db|train|serve|dossiers|export|surveys|purge|consents|zalo`."""
+"""Command line: `python -m bot run|db|train|serve|dossiers|export|surveys|purge|consents|zalo`."""
 
 from __future__ import annotations
 
@@ -7,18 +7,16 @@ import asyncio
 from pathlib import Path
 
 from bot.channels.zalo_check import register as register_zalo
-from bot.config import ROOT, load_settings
-from bot.dossiers.cli import register as register_dossiers
-from bot.privacy.cli import register as register_privacy
-from bot.survey.cli import register as register_surveys
+from bot.config import load_settings
+from bot.features.dossiers.cli import register as register_dossiers
+from bot.features.privacy.cli import register as register_privacy
+from bot.features.surveys.cli import register as register_surveys
 from bot.web.staff.cli import register as register_staff
-
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.yml"
 
 
 def _logging(verbose: bool) -> None:
     """Masked text or JSON logs and alert thresholds (config.yml `ops:`, TTHC_LOG_FORMAT)."""
-    from bot.logs import setup_process
+    from bot.ops.logs import setup_process
 
     setup_process(load_settings().ops, verbose)
 
@@ -53,42 +51,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _eval(path: Path, urls: list[str], token: str | None) -> dict[str, object]:
-    from rich.console import Console
-
-    from bot.app import build_services
-    from bot.evaluate import load_cases, metrics, report, run_eval
-
-    services = build_services(load_settings(), urls, token, migrate=False)
-    try:
-        cases = load_cases(path)
-        results = await run_eval(services.understander, cases)
-    finally:
-        await services.aclose()
-    m = metrics(cases, results)
-    report(cases, results, m, Console(stderr=False, width=160))
-    return m
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.app import nlu_endpoint
-    from bot.evaluate import print_result
-
-    settings = load_settings()
-    if args.no_nlu:
-        print_result(asyncio.run(_eval(args.file, [], None)))
-        return 0
-    with nlu_endpoint(settings) as (urls, token):
-        m = asyncio.run(_eval(args.file, urls, token))
-    print_result(m)
-    return 0
-
-
 def cmd_db(args: argparse.Namespace) -> int:
     from bot.storage.db import upgrade
 
     if args.revision == "backup":
-        from bot.backup import cmd_backup
+        from bot.ops.backup import cmd_backup
 
         return cmd_backup(load_settings().database_url, args.file)
 
@@ -103,16 +70,9 @@ def cmd_train(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(_: argparse.Namespace) -> int:
-    from bot.bench import main as bench_main
-
-    bench_main()
-    return 0
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Webhook mode: channel webhooks, dossier push and /healthz; refuses missing secrets (bot/serve.py)."""
-    from bot.serve import serve
+    """Webhook mode: channel webhooks, dossier push and /healthz; refuses missing secrets (bot/web/process.py)."""
+    from bot.web.process import serve
 
     return serve(args)
 
@@ -124,16 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="run the assistant (terminal chat when no channel token is set)")
     p.add_argument("--no-nlu", action="store_true", help="do not start the NLU server (degraded mode)")
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("eval", help="evaluate understanding on a FORMAT.md set")
-    p.add_argument("file", nargs="?", type=Path, default=DEFAULT_EVAL)
-    p.add_argument("--no-nlu", action="store_true")
-    p.set_defaults(func=cmd_eval)
     p = sub.add_parser("db", help="apply database migrations; `db backup FILE`: copy a SQLite database")
     p.add_argument("revision", nargs="?", default="heads", help="revision to upgrade to, or `backup`")
     p.add_argument("file", nargs="?", type=Path, help="with `backup`: the copy to write")
     p.set_defaults(func=cmd_db)
-    p = sub.add_parser("bench", help="latency and throughput of the core with the real NLU server")
-    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("train", help="train the NLU model if its data or config changed")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser(

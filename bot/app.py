@@ -13,14 +13,14 @@ from bot.config import Settings
 from bot.core.dialogue import Dialogue
 from bot.core.flows import Flow
 from bot.core.understanding import Understander
-from bot.dossiers.flow import DossierFlow
-from bot.dossiers.keys import DEFAULT_FILE as DOSSIER_KEY_FILE
-from bot.dossiers.keys import load_hash_key
-from bot.dossiers.service import DossierService
-from bot.inbox_workers import TurnStore
-from bot.privacy.setup import build_privacy
+from bot.features.dossiers.flow import DossierFlow
+from bot.features.dossiers.keys import DEFAULT_FILE as DOSSIER_KEY_FILE
+from bot.features.dossiers.keys import load_hash_key
+from bot.features.dossiers.service import DossierService
+from bot.features.privacy.setup import build_privacy
+from bot.features.surveys.setup import SurveyComponents, build_surveys
+from bot.pipeline.workers import TurnStore
 from bot.storage import db
-from bot.survey.setup import SurveyComponents, build_surveys
 from knowledge_base.loader import load_office, load_procedures
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Office, Procedure

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
-from bot.channels.settings import ChannelsSettings
+from bot.channels.channel_settings import ChannelsSettings
 from bot.web.staff.settings import StaffConsoleSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ class RetentionSettings(BaseModel):
 
 
 class SpikeAlertSettings(BaseModel):
-    """More than `threshold` events within `window_minutes` writes one `ALERT ...` WARNING line (bot.alerts)."""
+    """More than `threshold` events within `window_minutes` writes one `ALERT ...` WARNING line (bot.ops.alerts)."""
 
     threshold: int = Field(default=20, ge=1)
     window_minutes: float = Field(default=10.0, gt=0)

@@ -1,6 +1,6 @@
 """The channels at work: inbox, workers, sender and the enabled platform adapters, started and stopped together.
 
-``mode="webhook"``: the platforms push to our web server (``bot.server``), which needs
+``mode="webhook"``: the platforms push to our web server (``bot.web.asgi``), which needs
 every channel's secret — without one it refuses to start. ``mode="polling"``: Telegram
 and the Zalo Bot Platform are polled (no web server, no public URL; Zalo OA needs one).
 """
@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app import Services
 from bot.channels.common import WebhookStore
 from bot.config import Settings
-from bot.inbox import Inbox
-from bot.inbox_workers import InboxWorkers
-from bot.privacy.purge import daily as daily_purge
-from bot.sender import ChannelSender, Sender
+from bot.features.privacy.purge import daily as daily_purge
+from bot.features.surveys.export_jobs import ExportJobs
+from bot.pipeline.inbox import Inbox
+from bot.pipeline.sender import ChannelSender, Sender
+from bot.pipeline.workers import InboxWorkers
 from bot.storage import db
-from bot.survey.export_jobs import ExportJobs
 
 log = logging.getLogger(__name__)
 Mode = Literal["webhook", "polling"]
@@ -61,7 +61,7 @@ def check_settings(settings: Settings, mode: Mode) -> list[str]:
                 problems.append("ZALO_OA_APP_SECRET is required to refresh access tokens")
             if not ch.zalo_oa.oa_id:
                 problems.append("channels.zalo_oa.oa_id is required (events for another OA must be refused)")
-    from bot.dossiers.keys import weak_secrets
+    from bot.features.dossiers.keys import weak_secrets
 
     return problems + weak_secrets()
 
@@ -125,7 +125,7 @@ class Runtime:
                     log.info("inbox: %d old events deleted", n)
                 if n := await self.sender.purge_replies(keep):
                     log.info("outbox: %d old replies deleted", n)
-                await daily_purge(self.services)  # every retention period, once a day (bot/privacy/purge.py)
+                await daily_purge(self.services)  # every retention period, once a day (bot/features/privacy/purge.py)
             except Exception:
                 log.exception("inbox: purge failed")
             await asyncio.sleep(3600)
@@ -246,7 +246,7 @@ def _zalo_tokens(s: Settings, sessions: async_sessionmaker[AsyncSession], client
     """The OA token store, seeded from the environment (also used by `python -m bot zalo check`)."""
     from bot.channels.zalo_oa_client import TokenPair
     from bot.channels.zalo_oa_tokens import ZaloTokenStore
-    from bot.metrics import failure_alert
+    from bot.ops.metrics import failure_alert
 
     access, refresh = _secret(s.zalo_oa_access_token), _secret(s.zalo_oa_refresh_token)
     seed = TokenPair(access, refresh, s.zalo_oa_token_expires_in) if access and refresh else None

@@ -3,7 +3,7 @@
 Everything here works on *normalised* text (``nlu.normalize.normalize``). Names
 and aliases are normalised once, at construction; a query costs one pass over
 the postings of its content words plus a closer look at the best phrases: a few
-milliseconds against the 2,642 national procedures (``knowledge_base.bench_resolver``).
+milliseconds against the 2,642 national procedures (``tools.bench_resolver``).
 
 The parts: which words count (``resolver_words``), the phrases a procedure is known
 by (``resolver_phrases``), the toned reading (``resolver_tones``), and reading a

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from bot.app import Services, build_services
 from bot.config import load_settings
 from bot.core.messages import Incoming, Reply
-from bot.dossiers.fields import mask_name
-from bot.dossiers.importer import Record, import_records
+from bot.features.dossiers.fields import mask_name
+from bot.features.dossiers.importer import Record, import_records
 from bot.storage.models import Outbox
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure

@@ -21,8 +21,8 @@ from fakes.http import free_port
 from fakes.telegram import FakeTelegram
 
 from bot.app import Services, build_services
-from bot.storage.dossier_models import Dossier
-from bot.storage.survey_models import FeedbackTicket, SurveyAnswer, SurveyInvitation, SurveyResponse
+from bot.features.dossiers.models import Dossier
+from bot.features.surveys.models import FeedbackTicket, SurveyAnswer, SurveyInvitation, SurveyResponse
 from bot.web.staff import accounts
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure

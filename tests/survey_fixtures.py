@@ -21,9 +21,9 @@ from bot.app import Services, build_services
 from bot.config import load_settings
 from bot.core.dialogue import DEGRADED_NOTE
 from bot.core.messages import Incoming, Reply
-from bot.dossiers.fields import mask_name
-from bot.dossiers.importer import Record, import_records
-from bot.storage.dossier_models import Dossier
+from bot.features.dossiers.fields import mask_name
+from bot.features.dossiers.importer import Record, import_records
+from bot.features.dossiers.models import Dossier
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 
@@ -115,7 +115,7 @@ async def add_response(
         2026, 11, 27, 3, 0, tzinfo=dt.UTC), ticket_text: str | None = None, **fields: object
 ) -> int:
     """A response written directly (as if answered in chat); its id."""
-    from bot.storage.survey_models import FeedbackTicket, SurveyAnswer, SurveyResponse
+    from bot.features.surveys.models import FeedbackTicket, SurveyAnswer, SurveyResponse
 
     now = submitted or dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
     values: dict[str, object] = {

@@ -51,3 +51,14 @@ def test_the_check_itself_sees_imports(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("import telegram\nfrom bot.core import dialogue\n")
     assert {"telegram", "bot.core"} <= imported_modules(sample)
+
+
+@pytest.mark.parametrize("package", ["bot", "nlu", "knowledge_base", "surveys"])
+def test_the_application_never_imports_tools_or_tests(package: str) -> None:
+    offenders = [
+        f"{p.relative_to(ROOT)}: {m}"
+        for p in python_files(package)
+        for m in imported_modules(p)
+        if m.split(".")[0] in {"tools", "tests", "fakes"}
+    ]
+    assert offenders == []

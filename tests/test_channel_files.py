@@ -23,7 +23,7 @@ from survey_fixtures import add_response, handover, subscribe, survey_record
 
 from bot.app import Services, build_services
 from bot.config import Settings
-from bot.dossiers.importer import import_records
+from bot.features.dossiers.importer import import_records
 from bot.storage.models import ExportJob
 
 STAFF_CHAT, CITIZEN = 5100000001, 5100000002

@@ -16,10 +16,10 @@ from sqlalchemy import func, select, update
 from bot.app import Services, build_services
 from bot.config import load_settings
 from bot.core.messages import Incoming, Reply
-from bot.inbox import InboundEvent, Inbox
-from bot.inbox_workers import InboxWorkers
+from bot.pipeline.inbox import InboundEvent, Inbox
+from bot.pipeline.models import InboxEvent
+from bot.pipeline.workers import InboxWorkers
 from bot.storage import db
-from bot.storage.channel_models import InboxEvent
 from bot.storage.models import Conversation, Outbox
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure

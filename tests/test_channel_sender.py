@@ -12,10 +12,10 @@ from fakes.http import free_port
 from fakes.telegram import FakeTelegram
 from sqlalchemy import select
 
+from bot.channels.channel_settings import RateLimits
 from bot.channels.common import split_text, utf16_len
-from bot.channels.settings import RateLimits
 from bot.config import Settings
-from bot.ratelimit import ChannelLimiter, Gcra
+from bot.pipeline.ratelimit import ChannelLimiter, Gcra
 from bot.storage.models import Outbox
 
 

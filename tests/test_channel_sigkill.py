@@ -34,7 +34,7 @@ from bot.app import build_services
 from bot.channels.telegram import render, to_event
 from bot.config import ROOT, load_settings
 from bot.core.messages import Incoming
-from bot.dossiers.importer import import_records
+from bot.features.dossiers.importer import import_records
 
 USERS = 50
 MAX_KILLS = 8

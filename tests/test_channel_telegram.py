@@ -19,8 +19,8 @@ from fakes.telegram import FakeTelegram, Sent, callback_update, text_update
 
 from bot.app import Services, build_services
 from bot.config import Settings
-from bot.dossiers.importer import import_records
-from bot.storage.survey_models import SurveyAnswer, SurveyResponse
+from bot.features.dossiers.importer import import_records
+from bot.features.surveys.models import SurveyAnswer, SurveyResponse
 
 CHAT = 5123456789
 _ids = itertools.count(900_000)

@@ -16,9 +16,9 @@ from fakes.zalo import FakeZaloBot, bot_text_update
 
 from bot.app import Services, build_services
 from bot.config import Settings
-from bot.dossiers.importer import import_records
+from bot.features.dossiers.importer import import_records
+from bot.features.surveys.models import SurveyAnswer, SurveyResponse
 from bot.storage.models import Outbox
-from bot.storage.survey_models import SurveyAnswer, SurveyResponse
 
 CHAT = "e4ea2cd5189df1c3a88c"
 _ids = itertools.count(1)

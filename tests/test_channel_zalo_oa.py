@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from bot.app import Services, build_services
 from bot.config import Settings
-from bot.dossiers.importer import import_records
-from bot.storage.channel_models import ChannelToken
+from bot.features.dossiers.importer import import_records
+from bot.features.surveys.models import SurveyAnswer, SurveyResponse
+from bot.pipeline.models import ChannelToken
 from bot.storage.models import Outbox
-from bot.storage.survey_models import SurveyAnswer, SurveyResponse
 
 USER = "8390000000000000001"
 _ids = itertools.count(1)

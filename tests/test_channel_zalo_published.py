@@ -21,8 +21,8 @@ from bot.channels.zalo_check import check
 from bot.channels.zalo_errors import Action, oa_action
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.config import Settings
+from bot.pipeline.models import ChannelToken
 from bot.runtime import check_settings
-from bot.storage.channel_models import ChannelToken
 from bot.storage.models import Outbox
 
 USER = "8390000000000000001"
@@ -136,7 +136,7 @@ async def test_failed_renewal_is_an_alert(
     fake_oa.refresh_token = "spent-elsewhere"  # our refresh token no longer works
     services = build_services(seeded, ["http://127.0.0.1:9"], None, procedures=knowledge, resolver=resolver)  # type: ignore[arg-type]
     try:
-        with caplog.at_level(logging.WARNING, logger="bot.alerts"):
+        with caplog.at_level(logging.WARNING, logger="bot.ops.alerts"):
             async with serving(services) as served:
                 tokens = served.runtime.channels["zalo"]._tokens
                 await wait_for(lambda: tokens.alert.firing, what="the alert")

@@ -24,10 +24,10 @@ from bot.app import Services, build_services
 from bot.config import load_settings
 from bot.core.dialogue import Dialogue
 from bot.core.messages import Incoming, Reply
-from bot.inbox import InboundEvent, Inbox
-from bot.inbox_workers import InboxWorkers
+from bot.pipeline.inbox import InboundEvent, Inbox
+from bot.pipeline.models import InboxEvent
+from bot.pipeline.workers import InboxWorkers
 from bot.runtime import build_runtime
-from bot.storage.channel_models import InboxEvent
 from bot.storage.models import Conversation, Outbox
 
 pytestmark = pytest.mark.postgres

@@ -16,9 +16,9 @@ from fakes.db import pg_schema_url
 from fakes.http import wait_for
 from fakes.telegram import FakeTelegram
 
-from bot.cluster_load import Citizens, Cluster, settled
 from bot.config import ROOT
 from bot.storage import db
+from tools.cluster_load import Citizens, Cluster, settled
 
 
 def run_bot(*args: str, db_url: str) -> subprocess.CompletedProcess[str]:

@@ -10,9 +10,9 @@ from dossier_fixtures import Clock, chat, load, record
 from sqlalchemy import select
 
 from bot.app import Services
-from bot.dossiers import texts
-from bot.dossiers.fields import STATUS_LABELS
-from bot.storage.dossier_models import DossierSubscription
+from bot.features.dossiers import texts
+from bot.features.dossiers.fields import STATUS_LABELS
+from bot.features.dossiers.models import DossierSubscription
 
 CODE = "000.00.27.H49-261120-0031"
 LAND = "Cấp đổi Giấy chứng nhận quyền sử dụng đất"

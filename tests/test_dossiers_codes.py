@@ -9,7 +9,7 @@ from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import chat, load, record
 
 from bot.app import Services
-from bot.dossiers.fields import (
+from bot.features.dossiers.fields import (
     FieldError,
     mask_code,
     mask_name,

@@ -8,8 +8,8 @@ from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import chat, count, load, record
 
 from bot.app import Services
-from bot.dossiers import texts
-from bot.dossiers.fields import STATUS_LABELS
+from bot.features.dossiers import texts
+from bot.features.dossiers.fields import STATUS_LABELS
 from bot.storage.models import Outbox
 
 DAY = "000.00.27.H49-261120"

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from bot.__main__ import main
 from bot.app import Services
-from bot.dossiers.importer import COLUMNS, import_file
-from bot.storage.dossier_models import Dossier, DossierStatusChange, DossierSubscription
+from bot.features.dossiers.importer import COLUMNS, import_file
+from bot.features.dossiers.models import Dossier, DossierStatusChange, DossierSubscription
 
 FIRST = "000.00.27.H49-261121-0001"
 

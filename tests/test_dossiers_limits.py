@@ -12,9 +12,9 @@ from dossier_fixtures import HASH_KEY, Clock, chat, count, load, record
 from sqlalchemy import event, select
 
 from bot.app import Services
-from bot.dossiers import texts
-from bot.dossiers.service import DossierService
-from bot.storage.dossier_models import DossierLookupFailure
+from bot.features.dossiers import texts
+from bot.features.dossiers.models import DossierLookupFailure
+from bot.features.dossiers.service import DossierService
 
 CODE = "000.00.27.H49-261120-0031"
 UNKNOWN = "000.00.27.H49-261120-0032"
@@ -120,7 +120,7 @@ async def test_unknown_code_and_wrong_digits_take_the_same_path(
 
 async def test_erasing_ones_data_does_not_reset_the_chat_limit(dsvc: Services) -> None:
     """Five wrong digits, /xoadulieu and confirm, one more attempt: still paused (review finding 1)."""
-    from bot.privacy import texts as privacy_texts
+    from bot.features.privacy import texts as privacy_texts
 
     await load(dsvc, record(CODE, "6789"))
     await chat(dsvc, f"tra cứu hồ sơ {CODE}")

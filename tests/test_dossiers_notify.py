@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
-from bot.storage.dossier_models import Dossier, DossierStatusChange
+from bot.features.dossiers.models import Dossier, DossierStatusChange
 
 CODE = "000.00.27.H49-261120-0031"
 

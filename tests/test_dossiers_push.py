@@ -13,12 +13,12 @@ from dossier_fixtures import Clock, chat, count, load, outbox_rows, record
 from starlette.applications import Starlette
 
 from bot.app import Services
-from bot.dossiers.push import MAX_BODY, PATH, PushNotConfigured, push_routes, sign
-from bot.storage.dossier_models import Dossier, DossierPushEvent, DossierStatusChange
+from bot.features.dossiers.models import Dossier, DossierPushEvent, DossierStatusChange
+from bot.features.dossiers.push import MAX_BODY, PATH, PushNotConfigured, push_routes, sign
 
 
 def create_app(services: Services) -> Starlette:
-    """The push routes alone, as bot.server mounts them."""
+    """The push routes alone, as bot.web.asgi mounts them."""
     return Starlette(routes=list(push_routes(services)))
 
 

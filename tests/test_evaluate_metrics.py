@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.understanding import Understanding
-from bot.evaluate import Case, metrics
 from knowledge_base.resolver import Candidate, Resolution
+from tools.evaluate import Case, metrics
 
 
 def understood(kind: str, *codes: str) -> Understanding:

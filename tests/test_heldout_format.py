@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.evaluate import Case, load_cases
 from knowledge_base.schema import Procedure
+from tools.evaluate import Case, load_cases
 
 HELDOUT = Path(__file__).parent / "data" / "heldout" / "questions.yml"
 

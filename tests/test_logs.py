@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.logs import mask, setup_logging
+from bot.ops.logs import mask, setup_logging
 
 TOKEN_URL = "https://api.telegram.org/bot7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage"
 SECRETS = ["0912345678", "0912 345 678", "+84912345678", "001090012345", "123456789", "nguyen.van.an@gmail.com",

@@ -15,10 +15,10 @@ from fakes.http import free_port, wait_for
 from fakes.telegram import FakeTelegram, text_update
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import metrics
 from bot.app import build_services
 from bot.config import ROOT
-from bot.inbox import InboundEvent, Inbox
+from bot.ops import metrics
+from bot.pipeline.inbox import InboundEvent, Inbox
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 
@@ -122,10 +122,10 @@ async def test_metrics_still_answer_with_the_database_down(knowledge: dict[str, 
 def test_multiprocess_mode_sums_every_worker(tmp_path: Path) -> None:
     """Two worker processes count; a third one's exposition answers for both (PROMETHEUS_MULTIPROC_DIR)."""
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
-    work = "from bot import metrics; metrics.turn_committed('telegram'); metrics.sender_outcome('zalo', 'sent')"
+    work = "from bot.ops import metrics; metrics.turn_committed('telegram'); metrics.sender_outcome('zalo', 'sent')"
     for _ in range(2):
         subprocess.run([sys.executable, "-c", work], cwd=ROOT, env=env, check=True, timeout=120)
-    show = "from prometheus_client import generate_latest; from bot.metrics import process_registry; " \
+    show = "from prometheus_client import generate_latest; from bot.ops.metrics import process_registry; " \
            "print(generate_latest(process_registry()).decode())"
     out = subprocess.run([sys.executable, "-c", show], cwd=ROOT, env=env, check=True, timeout=120,
                          capture_output=True, text=True).stdout

@@ -9,10 +9,10 @@ from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import chat, load, record
 from prometheus_client import REGISTRY
 
-from bot import metrics
-from bot.alerts import SpikeAlert
 from bot.app import Services
-from bot.dossiers import texts
+from bot.features.dossiers import texts
+from bot.ops import metrics
+from bot.ops.alerts import SpikeAlert
 
 CODE = "000.00.27.H49-261120-0031"
 MARKER = "ALERT failed_verifications_spike"
@@ -35,7 +35,7 @@ def alert_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 def test_fires_once_on_a_spike_and_again_only_after_it_calmed_down(caplog: pytest.LogCaptureFixture) -> None:
     clock, fired = Ticker(), []
     alert = SpikeAlert("failed_verifications_spike", threshold=5, window_s=600, clock=clock, on_fire=fired.append)
-    caplog.set_level(logging.WARNING, logger="bot.alerts")
+    caplog.set_level(logging.WARNING, logger="bot.ops.alerts")
     for _ in range(5):  # at the threshold: not a spike
         assert not alert.record()
         clock.now += 10
@@ -57,7 +57,7 @@ def test_fires_once_on_a_spike_and_again_only_after_it_calmed_down(caplog: pytes
 def test_a_steady_trickle_below_the_threshold_never_fires(caplog: pytest.LogCaptureFixture) -> None:
     clock = Ticker()
     alert = SpikeAlert("failed_verifications_spike", threshold=5, window_s=600, clock=clock)
-    caplog.set_level(logging.WARNING, logger="bot.alerts")
+    caplog.set_level(logging.WARNING, logger="bot.ops.alerts")
     for _ in range(60):  # one failure every two minutes for two hours: five per window at most
         assert not alert.record()
         clock.now += 120
@@ -74,7 +74,7 @@ async def test_wrong_digits_in_chat_are_counted_and_a_spike_alerts_once(
         SpikeAlert("failed_verifications_spike", threshold=3, window_s=600, clock=clock,
                    on_fire=lambda name: metrics.ALERTS.labels(name).inc()),
     )
-    caplog.set_level(logging.WARNING, logger="bot.alerts")
+    caplog.set_level(logging.WARNING, logger="bot.ops.alerts")
 
     def failed() -> float:
         return REGISTRY.get_sample_value("tthc_dossier_verifications_total", {"outcome": "not_matched"}) or 0.0

@@ -7,7 +7,7 @@ from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import chat, load, record
 
 from bot.app import Services
-from bot.dossiers import texts
+from bot.features.dossiers import texts
 from nlu.normalize import clean, normalize, small_number
 
 CODE = "000.00.27.H49-261120-0031"

@@ -15,14 +15,14 @@ from survey_fixtures import *  # noqa: F403
 from survey_fixtures import CODE, count, handover, say, survey_record
 
 from bot.app import Services
-from bot.dossiers import texts as dossier_texts
-from bot.dossiers.importer import import_records
-from bot.inbox import InboundEvent, Inbox
-from bot.privacy import texts
-from bot.storage.dossier_models import DossierSubscription
+from bot.features.dossiers import texts as dossier_texts
+from bot.features.dossiers.importer import import_records
+from bot.features.dossiers.models import DossierSubscription
+from bot.features.privacy import texts
+from bot.features.surveys import texts as survey_texts
+from bot.features.surveys.models import FeedbackTicket, SurveyAnswer, SurveyResponse
+from bot.pipeline.inbox import InboundEvent, Inbox
 from bot.storage.models import Conversation
-from bot.storage.survey_models import FeedbackTicket, SurveyAnswer, SurveyResponse
-from bot.survey import texts as survey_texts
 
 USER = "citizen-privacy-4417"
 OTHER = "citizen-other-8820"

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from bot.__main__ import main
 from bot.app import build_services
 from bot.config import load_settings
-from bot.storage.dossier_models import Dossier, DossierSubscription
+from bot.features.dossiers.models import Dossier, DossierSubscription
+from bot.features.surveys.models import ExportAudit, SurveyConsent
 from bot.storage.models import Conversation
-from bot.storage.survey_models import ExportAudit, SurveyConsent
 
 UTC = dt.UTC
 

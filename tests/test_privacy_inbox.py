@@ -14,13 +14,13 @@ from test_privacy import _rows_naming
 
 from bot.app import Services
 from bot.core.dialogue import DEGRADED_NOTE
-from bot.inbox import InboundEvent, Inbox
-from bot.inbox_workers import InboxWorkers
-from bot.privacy import texts
-from bot.privacy.purge import purger
-from bot.storage.channel_models import InboxEvent
+from bot.features.privacy import texts
+from bot.features.privacy.purge import purger
+from bot.features.surveys.models import FeedbackTicket
+from bot.pipeline.inbox import InboundEvent, Inbox
+from bot.pipeline.models import InboxEvent
+from bot.pipeline.workers import InboxWorkers
 from bot.storage.models import Outbox
-from bot.storage.survey_models import FeedbackTicket
 
 USER = "citizen-inbox-5521"
 

@@ -16,13 +16,13 @@ from survey_fixtures import SClock, add_response
 
 from bot.app import Services, build_services
 from bot.config import load_settings
-from bot.privacy import texts
-from bot.privacy.purge import daily, purger
+from bot.features.dossiers.models import Dossier, DossierLookupFailure, DossierSubscription
+from bot.features.privacy import texts
+from bot.features.privacy.purge import daily, purger
+from bot.features.surveys.models import SurveyResponse
+from bot.pipeline.models import InboxEvent
 from bot.runtime import build_runtime
-from bot.storage.channel_models import InboxEvent
-from bot.storage.dossier_models import Dossier, DossierLookupFailure, DossierSubscription
 from bot.storage.models import Conversation, ExportJob, Outbox
-from bot.storage.survey_models import SurveyResponse
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 

@@ -5,7 +5,7 @@ level...) must be told apart the way a clerk would: an everyday name goes to the
 procedure, a message that says a variant's own words goes to that variant, and a family
 name that says none of them asks which one is meant. Formal portal-style questions
 (tests/data/resolver_formal.yml) must resolve above a floor. Latency is not tested here:
-``python -m knowledge_base.bench_resolver`` measures it.
+``python -m tools.bench_resolver`` measures it.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ from survey_fixtures import add_response
 
 from bot.app import Services
 from bot.config import load_settings
+from bot.features.surveys.export import ExportRequest, export
 from bot.runtime import check_settings
 from bot.storage.db import upgrade
-from bot.survey.export import ExportRequest, export
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "ZALO_BOT_TOKEN", "ZALO_BOT_WEBHOOK_SECRET",

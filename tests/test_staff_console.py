@@ -21,9 +21,9 @@ from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import PASSWORD, PROC_A, Console, csrf_of, seed, sign_in
 
 from bot.config import ROOT
+from bot.features.surveys.export import ExportRequest, export
+from bot.features.surveys.models import ExportAudit, FeedbackTicket
 from bot.storage.models import Outbox
-from bot.storage.survey_models import ExportAudit, FeedbackTicket
-from bot.survey.export import ExportRequest, export
 from bot.web.staff import accounts
 from bot.web.staff.models import StaffAudit, StaffSession, TicketReply
 from bot.web.staff.routes import LOCKED, WRONG

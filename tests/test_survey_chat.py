@@ -8,9 +8,9 @@ from survey_fixtures import CODE, say, survey_record
 from bot.app import Services
 from bot.core.dialogue import DEGRADED_NOTE
 from bot.core.messages import Incoming
-from bot.dossiers import texts as dossier_texts
-from bot.dossiers.importer import import_records
-from bot.survey import texts
+from bot.features.dossiers import texts as dossier_texts
+from bot.features.dossiers.importer import import_records
+from bot.features.surveys import texts
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,10 @@ from survey_fixtures import *  # noqa: F403
 from survey_fixtures import handover, say, subscribe, survey_record
 
 from bot.app import Services
-from bot.dossiers.importer import import_records
-from bot.storage.dossier_models import Dossier
-from bot.storage.survey_models import SurveyAnswer, SurveyResponse
-from bot.survey import texts
+from bot.features.dossiers.importer import import_records
+from bot.features.dossiers.models import Dossier
+from bot.features.surveys import texts
+from bot.features.surveys.models import SurveyAnswer, SurveyResponse
 
 ANSWERS = ("hài lòng", "4", "4", "5", "4", "chưa góp ý", "2", "bỏ qua")
 

@@ -94,7 +94,7 @@ def test_a_folder_reports_all_broken_files(tmp_path: Path, short_data: dict[str,
 
 def test_the_configured_form_must_exist(tmp_path: Path) -> None:
     from bot.config import load_settings
-    from bot.survey.service import SurveyService
+    from bot.features.surveys.service import SurveyService
 
     settings = load_settings(surveys={"form": "sipas2030"})
     with pytest.raises(ValueError, match=r"config surveys\.form: no survey definition 'sipas2030'"):

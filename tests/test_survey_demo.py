@@ -1,4 +1,4 @@
-"""The piped terminal demo (bot/survey/demo_chat.sh): real processes, a restart in the middle of the survey."""
+"""The piped terminal demo (bot/features/surveys/demo_chat.sh): real processes, a restart mid-survey."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ CODE = "000.22.27.H49-261126-0003"
 def test_piped_demo_invites_resumes_after_restart_refuses_twice_and_exports(tmp_path: Path) -> None:
     env = {**os.environ, "DEMO_DIR": str(tmp_path), "INVITE_WAIT": "0", "PY": sys.executable,
            "DOSSIER_HASH_KEY": "test-survey-demo-hash-key-01234567"}
-    done = subprocess.run(["bash", str(ROOT / "bot/survey/demo_chat.sh")], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    script = ROOT / "bot/features/surveys/demo_chat.sh"
+    done = subprocess.run(["bash", str(script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     out = done.stdout
     assert done.returncode == 0, done.stderr[-3000:]
     step3, step4 = out.split("===== 3.")[1].split("===== 4.")

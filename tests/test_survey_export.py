@@ -15,7 +15,7 @@ from survey_fixtures import *  # noqa: F403
 from survey_fixtures import CODE, add_response
 
 from bot.app import Services
-from bot.survey.export import ExportRequest, export, iter_rows, neutralise
+from bot.features.surveys.export import ExportRequest, export, iter_rows, neutralise
 from surveys.index import compute
 
 HAPPY = {"danh_gia_chung": "very_satisfied", "tiep_can": "5", "thu_tuc": "4", "cong_chuc": "5", "ket_qua": "4",
@@ -115,7 +115,7 @@ async def test_sheets_numbers_and_streaming(svc: Services, tmp_path: Path) -> No
 def test_cli_export_is_audited(svc: Services, tmp_path: Path, survey_db: str,
                                monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from bot.__main__ import main
-    from bot.storage.survey_models import ExportAudit
+    from bot.features.surveys.models import ExportAudit
 
     asyncio.run(add_response(svc, HAPPY))
     monkeypatch.setenv("TTHC_DATABASE__URL", survey_db)

@@ -9,11 +9,11 @@ from survey_fixtures import *  # noqa: F403
 from survey_fixtures import CODE, SClock, build, count, handover, say, subscribe, survey_record
 
 from bot.app import Services
-from bot.dossiers import texts as dossier_texts
-from bot.dossiers.importer import import_records
+from bot.features.dossiers import texts as dossier_texts
+from bot.features.dossiers.importer import import_records
+from bot.features.surveys import texts
+from bot.features.surveys.models import SurveyAnswer, SurveyConsent, SurveyInvitation, SurveyResponse
 from bot.storage.models import Conversation, Outbox
-from bot.storage.survey_models import SurveyAnswer, SurveyConsent, SurveyInvitation, SurveyResponse
-from bot.survey import texts
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 
@@ -167,7 +167,7 @@ async def test_a_button_of_someone_elses_survey_does_nothing(svc: Services) -> N
 
 
 async def test_unhappy_answer_offers_a_ticket_with_a_tracking_code(svc: Services) -> None:
-    from bot.storage.survey_models import FeedbackTicket
+    from bot.features.surveys.models import FeedbackTicket
 
     invitation = await _invited(svc)
     await say(svc, payload=invitation.buttons[0][1])
@@ -192,7 +192,7 @@ async def _response_id(services: Services) -> int:
 
 
 async def test_give_feedback_opens_a_ticket_after_confirmation(svc: Services) -> None:
-    from bot.storage.survey_models import FeedbackTicket
+    from bot.features.surveys.models import FeedbackTicket
 
     assert (await say(svc, "tôi muốn phản ánh")).text == texts.ASK_FEEDBACK
     shown = await say(svc, "Cán bộ quầy 3 hẹn trả kết quả nhưng đến nơi lại bảo chưa có")

@@ -10,7 +10,7 @@ from survey_fixtures import *  # noqa: F403
 from survey_fixtures import SClock, add_response, count
 
 from bot.app import Services
-from bot.storage.survey_models import SurveyAnswer, SurveyResponse
+from bot.features.surveys.models import SurveyAnswer, SurveyResponse
 
 OLD = dt.datetime(2025, 10, 1, 3, tzinfo=dt.UTC)  # more than 365 days before the test clock (2026-11-28)
 RECENT = dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC)
@@ -36,7 +36,7 @@ async def test_old_answers_are_unlinked_and_old_drafts_deleted(svc: Services, sc
 def test_chat_export_files_are_deleted_after_a_week(tmp_path: Path) -> None:
     import os
 
-    from bot.survey.export import delete_old_exports
+    from bot.features.surveys.export import delete_old_exports
 
     now = dt.datetime(2026, 11, 28, 3, tzinfo=dt.UTC)
     old, fresh, other = tmp_path / "sipas_old.xlsx", tmp_path / "sipas_new.xlsx", tmp_path / "notes.txt"

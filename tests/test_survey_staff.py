@@ -10,9 +10,9 @@ from survey_fixtures import *  # noqa: F403
 from survey_fixtures import STAFF, SClock, add_response, count, handover, say, subscribe, survey_record
 
 from bot.app import Services
-from bot.dossiers.importer import import_records
-from bot.storage.survey_models import ExportAudit
-from bot.survey.staff import USAGE
+from bot.features.dossiers.importer import import_records
+from bot.features.surveys.models import ExportAudit
+from bot.features.surveys.staff import USAGE
 
 STAFF_CHANNEL, STAFF_USER = STAFF.split(":")
 HAPPY = {"danh_gia_chung": "very_satisfied", "tiep_can": "5", "thu_tuc": "4", "cong_chuc": "5", "ket_qua": "4",

@@ -15,9 +15,9 @@ from fakes.assistant import Served, channel_settings, serving, sqlite_url
 from fakes.http import free_port, wait_for
 
 from bot.app import build_services
-from bot.storage.channel_models import InboxEvent
-from bot.storage.web_models import WebMessage
+from bot.pipeline.models import InboxEvent
 from bot.web.chat import texts
+from bot.web.chat.models import WebMessage
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 

@@ -12,7 +12,7 @@ from fakes.assistant import Served, channel_settings, serving, sqlite_url
 from fakes.http import free_port
 
 from bot.app import build_services
-from bot.survey.demo import load_demo
+from bot.features.surveys.demo import load_demo
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 

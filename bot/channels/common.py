@@ -13,9 +13,9 @@ from typing import Any, Generic, Protocol, TypeVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.channels.settings import RateLimits
+from bot.channels.channel_settings import RateLimits
 from bot.core.messages import Reply
-from bot.inbox import InboundEvent, Inbox
+from bot.pipeline.inbox import InboundEvent, Inbox
 from nlu.normalize import small_number
 
 log = logging.getLogger(__name__)

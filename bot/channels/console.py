@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.dialogue import Dialogue
 from bot.core.messages import Incoming, Reply
-from bot.sender import remember_offer, reply_of
+from bot.pipeline.sender import remember_offer, reply_of
 from bot.storage.models import Outbox, utcnow
 
 CHANNEL = "console"

@@ -25,11 +25,11 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.channel_settings import TelegramSettings
 from bot.channels.common import SecretTokenChannel, WebhookStore, keep_polled, split_text, translate, utf16_len
-from bot.channels.settings import TelegramSettings
 from bot.core.messages import Reply
-from bot.inbox import InboundEvent
-from bot.sender import PermanentFailure, RetryLater, Undeliverable
+from bot.pipeline.inbox import InboundEvent
+from bot.pipeline.sender import PermanentFailure, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.channels.channel_settings import RateLimits, WebChatSettings
 from bot.channels.common import WebhookStore, file_not_sent
-from bot.channels.settings import RateLimits, WebChatSettings
 from bot.core.messages import Reply
-from bot.inbox import InboundEvent
+from bot.pipeline.inbox import InboundEvent
 from bot.web.chat.store import ChatStore
 
 CHANNEL = "web"
@@ -39,7 +39,7 @@ def render(reply: Reply, ref: str) -> list[WebReply]:
 
 
 class WebChannel:
-    """A ChannelSender (bot.sender) whose platform is our own database and the page's stream."""
+    """A ChannelSender (bot.pipeline.sender) whose platform is our own database and the page's stream."""
 
     channel = CHANNEL
 

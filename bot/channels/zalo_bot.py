@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from bot.channels.channel_settings import ZaloBotSettings
 from bot.channels.common import (
     SecretTokenChannel,
     WebhookStore,
@@ -25,12 +26,11 @@ from bot.channels.common import (
     split_text,
     translate,
 )
-from bot.channels.settings import ZaloBotSettings
 from bot.channels.zalo_bot_client import ZaloBotClient, ZaloBotError
 from bot.channels.zalo_errors import Action, bot_action
 from bot.core.messages import Reply
-from bot.inbox import InboundEvent
-from bot.sender import PermanentFailure, RetryLater
+from bot.pipeline.inbox import InboundEvent
+from bot.pipeline.sender import PermanentFailure, RetryLater
 
 log = logging.getLogger(__name__)
 

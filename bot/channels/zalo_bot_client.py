@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.settings import ZaloBotSettings
+from bot.channels.channel_settings import ZaloBotSettings
 
 
 class ZaloBotError(Exception):

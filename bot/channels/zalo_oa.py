@@ -26,6 +26,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.channels.channel_settings import ZaloOASettings
 from bot.channels.common import (
     BodyTooLarge,
     WebhookChannel,
@@ -42,13 +43,12 @@ from bot.channels.common import (
     split_text,
     translate,
 )
-from bot.channels.settings import ZaloOASettings
 from bot.channels.zalo_errors import Action, oa_action, oa_meaning
 from bot.channels.zalo_oa_client import SendResult, ZaloOAClient, signature
 from bot.channels.zalo_oa_tokens import ZaloTokenStore
 from bot.core.messages import Reply
-from bot.inbox import InboundEvent
-from bot.sender import PermanentFailure, RetryLater, Undeliverable
+from bot.pipeline.inbox import InboundEvent
+from bot.pipeline.sender import PermanentFailure, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.alerts import FailureAlert
 from bot.channels.zalo_oa_client import TokenPair, ZaloOAClient
-from bot.storage.channel_models import ChannelToken
+from bot.ops.alerts import FailureAlert
+from bot.pipeline.models import ChannelToken
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)

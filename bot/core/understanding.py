@@ -1,6 +1,6 @@
 """Understanding one message: normalise → receipt codes → NLU → procedure resolver.
 
-The dialogue and the evaluation (`python -m bot eval`) run this same code.
+The dialogue and the evaluation (`make eval`, tools/evaluate.py) run this same code.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot import metrics
+from bot.ops import metrics
 from knowledge_base.resolver import Resolution, Resolver
 from knowledge_base.resolver_index import content_tokens
 from nlu.client import NluClient, NluUnavailable

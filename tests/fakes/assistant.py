@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from bot.app import Services
 from bot.config import Settings, load_settings
+from bot.pipeline.models import InboxEvent
 from bot.runtime import Mode, Runtime, build_runtime
-from bot.server import create_app
-from bot.storage.channel_models import InboxEvent
 from bot.storage.models import Outbox
+from bot.web.asgi import create_app
 
 from .http import free_port, wait_for
 from .telegram import FakeTelegram

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.dossiers.fields import mask_name
-from bot.dossiers.importer import Record
+from bot.features.dossiers.fields import mask_name
+from bot.features.dossiers.importer import Record
 
 HASH_KEY = "channel-tests-dossier-hash-key-0123456789"
 

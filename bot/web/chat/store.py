@@ -20,10 +20,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.settings import WebLimits
-from bot.sqlite_gate import URGENT, writing
+from bot.channels.channel_settings import WebLimits
+from bot.pipeline.sqlite_gate import URGENT, writing
 from bot.storage.models import utcnow
-from bot.storage.web_models import WebMessage, WebSession
+from bot.web.chat.models import WebMessage, WebSession
 
 MINUTE = dt.timedelta(minutes=1)
 

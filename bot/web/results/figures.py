@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.survey.service import SurveyService
-from bot.survey.stats import month_start, period_counts, quarter_label, quarter_start
+from bot.features.surveys.service import SurveyService
+from bot.features.surveys.stats import month_start, period_counts, quarter_label, quarter_start
 from surveys.index import METHOD_LABELS, compute
 
 

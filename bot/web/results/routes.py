@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
-from bot.survey.service import SurveyService
+from bot.features.surveys.service import SurveyService
 from bot.web.results import figures
 
 

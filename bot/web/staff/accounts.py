@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dossiers.fields import as_utc
+from bot.features.dossiers.fields import as_utc
 from bot.storage.models import utcnow
 from bot.web.staff.models import ROLES, StaffAudit, StaffUser
 from bot.web.staff.settings import StaffConsoleSettings

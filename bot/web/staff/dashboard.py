@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.logs import mask
-from bot.storage.dossier_models import Dossier
-from bot.storage.survey_models import FeedbackTicket, SurveyAnswer, SurveyInvitation, SurveyResponse
-from bot.survey.stats import _submitted, month_start, utc_bounds
+from bot.features.dossiers.models import Dossier
+from bot.features.surveys.models import FeedbackTicket, SurveyAnswer, SurveyInvitation, SurveyResponse
+from bot.features.surveys.stats import _submitted, month_start, utc_bounds
+from bot.ops.logs import mask
 from surveys.definitions import SurveyForm
 from surveys.index import Method, Ratio766, SipasIndex, Tally, compute
 
@@ -294,7 +294,7 @@ async def build(session: AsyncSession, form: SurveyForm, f: Filters, method: Met
             .where(*_submitted(form, f.start, f.end, f.unit, f.procedure), SurveyAnswer.question_id.in_(text_ids))
             .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc()).limit(COMMENTS)
         )
-        from bot.survey.export import local
+        from bot.features.surveys.export import local
 
         board.comments = [(local(at).date(), names.get(code or "", code or ""), mask(text)[:500])
                           for at, code, text in rows.all()]

@@ -1,6 +1,6 @@
 """Exports started from the console: a row, a background task in this process, a download when ready.
 
-The file is the one `python -m bot export` and /xuatbaocao make (bot.survey.export),
+The file is the one `python -m bot export` and /xuatbaocao make (bot.features.surveys.export),
 written under ``surveys.exports_dir`` with a ``sipas_`` name, so the daily purge deletes
 it after ``retention.export_files_days`` like the other staff files. The export audit
 (survey_export_audit, via "web") and the console's audit are written when the file is
@@ -19,9 +19,9 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sqlite_gate import writing
+from bot.features.surveys.export import ExportRequest, Format, count_rows, export, record_audit
+from bot.pipeline.sqlite_gate import writing
 from bot.storage.models import utcnow
-from bot.survey.export import ExportRequest, Format, count_rows, export, record_audit
 from bot.web.staff.accounts import audit
 from bot.web.staff.models import StaffExport, StaffUser
 from surveys.definitions import SurveyForm

@@ -24,9 +24,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import Services
-from bot.dossiers.fields import VN_TZ, as_utc
-from bot.sqlite_gate import writing
-from bot.survey.export import ExportRequest, Format
+from bot.features.dossiers.fields import VN_TZ, as_utc
+from bot.features.surveys.export import ExportRequest, Format
+from bot.pipeline.sqlite_gate import writing
 from bot.web.staff import accounts, dashboard, sessions, tickets
 from bot.web.staff.exports import ExportRunner
 from bot.web.staff.headers import StaffHeaders

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dossiers.fields import as_utc
+from bot.features.dossiers.fields import as_utc
 from bot.storage.models import utcnow
 from bot.web.staff.models import StaffSession, StaffUser
 from bot.web.staff.settings import StaffConsoleSettings

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dossiers.fields import as_utc
-from bot.storage.dossier_models import Dossier
+from bot.features.dossiers.fields import as_utc
+from bot.features.dossiers.models import Dossier
+from bot.features.surveys.models import FeedbackTicket
+from bot.features.surveys.service import insert_ignore
 from bot.storage.models import Outbox
-from bot.storage.survey_models import FeedbackTicket
-from bot.survey.service import insert_ignore
 from bot.web.staff.models import StaffUser, TicketReply, TicketWork
 
 STATUSES = ("new", "in_progress", "answered", "closed")

@@ -1,0 +1,149 @@
+"""The one web server (Starlette on uvicorn): channel webhooks, the dossier push, a health check.
+
+Routes: ``GET /healthz``, ``/livez``, ``/metrics`` (README "Operations"); ``POST /telegram/webhook``, ``/zalo/webhook``,
+``/zalo-bot/webhook`` for the enabled channels; plus the routes features bring
+(``bot.features.dossiers.push.push_routes`` when present). A webhook only stores the event and
+answers; workers process it. Bodies over the limit are refused with 413 before any
+route runs, whatever ``Content-Length`` claims.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.ops import health, metrics
+from bot.runtime import Runtime
+from bot.web.security import SecurityHeaders
+from bot.web.site import framing, web_routes
+
+log = logging.getLogger(__name__)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Pure ASGI middleware: 413 for bodies over ``max_bytes``, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and (len(declared) > 12 or int(declared) > self.max_bytes):
+            await self._refuse(send)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+    @staticmethod
+    async def _refuse(send: Send) -> None:
+        await JSONResponse({"ok": False, "error": "body too large"}, status_code=413)(
+            {"type": "http"}, _no_receive, send
+        )
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def feature_routes(runtime: Runtime) -> list[BaseRoute]:
+    """Routes other features contribute, when present and configured.
+
+    The dossier push refuses to exist without its secret; then the server runs without
+    it when it has channels to serve, and refuses to start when it would serve nothing.
+    """
+    try:
+        from bot.features.dossiers.push import PushNotConfigured, push_routes
+    except ImportError:
+        return []
+    try:
+        return list(push_routes(runtime.services))
+    except PushNotConfigured as exc:
+        if not runtime.channels and not runtime.services.settings.staff_console.enabled:
+            raise
+        log.warning("dossier push not served: %s", exc)
+        return []
+
+
+def create_app(
+    runtime: Runtime, extra_routes: Sequence[BaseRoute] | None = None, *, close_services: bool = True
+) -> Starlette:
+    """The server; ``extra_routes`` None means the features' own routes."""
+    services = runtime.services
+
+    async def healthz(_: Request) -> JSONResponse:
+        """Readiness (bot.ops.health): 200 ok or degraded (NLU down), 503 when the database is down."""
+        code, body = await health.report(services.engine, services.nlu, sorted(runtime.channels))
+        return JSONResponse(body, status_code=code)
+
+    async def livez(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "alive"})
+
+    async def metrics_route(_: Request) -> Response:
+        body, content_type = await metrics.exposition(services.sessions, runtime.channels)
+        return Response(body, media_type=content_type)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]), Route("/livez", livez, methods=["GET"]),
+        Route("/metrics", metrics_route, methods=["GET"]),
+    ]
+    from bot.web.staff.routes import staff_mount  # the staff console (/staff), README "Staff console"
+
+    routes += staff_mount(services, runtime.sender.nudge)
+    paths = {"telegram": "/telegram/webhook", "zalo": "/zalo/webhook", "zalo_bot": "/zalo-bot/webhook"}
+    for name, channel in runtime.channels.items():
+        if name in paths:  # the web chat brings its own routes (bot.web.site)
+            routes.append(Route(paths[name], channel.webhook, methods=["POST"]))
+    routes += list(extra_routes) if extra_routes is not None else feature_routes(runtime)
+    routes += web_routes(runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
+        log.info("serving: %s", ", ".join(sorted(runtime.channels)) or "no channel")
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            if close_services:
+                await services.aclose()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(BodyLimit, max_bytes=services.settings.channels.server.max_body_bytes)
+    app.add_middleware(SecurityHeaders, framing=framing(services.settings.channels.web.allowed_origins))
+    return app
