@@ -7,7 +7,7 @@
 #   is refused → staff see the index move (/baocao) and export the XLSX, which holds the response.
 # Without NLU by default (fast, "chế độ dự phòng" notes); NLU=1 uses the real Rasa server.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 PY=${PY:-.venv/bin/python}
 DEMO_DIR=${DEMO_DIR:-var}
 DB=$DEMO_DIR/survey-demo.sqlite3
