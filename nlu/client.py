@@ -36,9 +36,6 @@ class Parse:
     entities: tuple[Entity, ...] = ()
     ranking: tuple[tuple[str, float], ...] = field(default=())
 
-    def first(self, entity: str) -> str | None:
-        return next((e.value for e in self.entities if e.entity == entity), None)
-
 
 def _items(value: object) -> list[dict[str, Any]]:
     """The objects of a JSON list (anything else in it, or no list at all: nothing)."""
@@ -111,17 +108,6 @@ class NluClient:
                 self._dead_until[url] = time.monotonic() + self._cooldown_s
                 last = exc
         raise NluUnavailable(str(last))
-
-    async def healthy(self) -> bool:
-        params = {"token": self._token} if self._token else None
-        for url in self._urls:
-            try:
-                resp = await self._http.get(f"{url}/status", params=params)
-                if resp.status_code == 200:
-                    return True
-            except httpx.HTTPError:
-                continue
-        return False
 
     async def replica_health(self) -> dict[str, bool]:
         """Each replica's ``GET /status`` answered 200, checked at once (the /healthz report)."""

@@ -101,6 +101,15 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
 
 
+# Polite particles a short reply ends with ("không ạ", "hủy nhé em"): they do not change what it says.
+_PARTICLES = re.compile(r"(?:\s+(?:a|nhe|nha|em|ha|oi|nhe em|a em))+$")
+
+
+def reply_form(text: str) -> str:
+    """A short reply as compared with a vocabulary: ``normalize`` without the trailing polite particles."""
+    return _PARTICLES.sub("", normalize(text)).strip()
+
+
 def _expand(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for tok in tokens:

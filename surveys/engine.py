@@ -12,20 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from nlu.normalize import normalize
+from nlu.normalize import reply_form
 from surveys.definitions import Question, SurveyForm
 
 BACK_WORDS = frozenset({
     "quay lai", "lui", "lui lai", "back", "tro lai", "cau truoc", "sua cau truoc", "quay lai cau truoc", "sua lai",
 })
 SKIP_WORDS = frozenset({"bo qua", "skip", "khong co", "khong", "khong co gi", "khong gop y", "khong y kien", "qua"})
-_PARTICLES = re.compile(r"(?:\s+(?:a|nhe|nha|em|ha|oi|nhe em|a em))+$")
 _NUMBER = re.compile(r"^(?:cau |chon |so |muc |phuong an )?(\d{1,2})$")
-
-
-def fold(text: str) -> str:
-    """Tone-mark- and case-insensitive form, without trailing polite particles ("ạ", "nhé")."""
-    return _PARTICLES.sub("", normalize(text)).strip()
 
 
 @dataclass(frozen=True)
@@ -164,7 +158,7 @@ class Engine:
 
     def _typed(self, position: int, text: str) -> Step:
         q = self.form.questions[position]
-        folded = fold(text)
+        folded = reply_form(text)
         if folded in BACK_WORDS:
             return self.step(position, {}, Back())
         if q.type == "text":
@@ -178,7 +172,7 @@ class Engine:
             return Step("answered", position + 1, q.id, options[int(m.group(1)) - 1].value)
         scale = self.form.scale_of(q)
         for choice in scale.choices if scale else ():
-            if folded in {fold(choice.label), *(fold(a) for a in choice.aliases)}:
+            if folded in {reply_form(choice.label), *(reply_form(a) for a in choice.aliases)}:
                 return Step("answered", position + 1, q.id, choice.value)
         return Step("invalid", position, hint=(
             f"Dạ, Anh/Chị vui lòng bấm một lựa chọn hoặc gõ số từ 1 đến {len(options)}; "

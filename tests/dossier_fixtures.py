@@ -8,7 +8,6 @@ skipped elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -31,7 +30,6 @@ __all__ = [
 
 DATA = Path(__file__).parent / "data" / "dossiers"
 HASH_KEY = "test-dossier-hash-key-0123456789"
-_events = itertools.count()
 
 
 @pytest.fixture(params=BOTH)
@@ -79,7 +77,7 @@ async def load(services: Services, *records: Record) -> None:
 
 
 async def chat(services: Services, text: str, user: str = "citizen", payload: str | None = None) -> Reply:
-    replies = await services.dialogue.handle(Incoming("test", user, text, payload, f"d{next(_events)}"))
+    replies = await services.dialogue.handle(Incoming("test", user, text, payload))
     assert replies, "the assistant must never be silent"
     return replies[0]
 

@@ -7,7 +7,6 @@ in CI when the server is unreachable and are skipped elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +33,6 @@ __all__ = [
 
 CODE = "000.22.27.H49-261126-0003"
 STAFF = "test:staff-1"
-_events = itertools.count()
 
 
 @pytest.fixture(params=BOTH)
@@ -100,7 +98,7 @@ async def handover(services: Services, code: str = CODE, **kw: object) -> None:
 async def say(services: Services, text: str = "", user: str = "citizen", payload: str | None = None,
               channel: str = "test") -> Reply:
     """The first reply, without the degraded-mode note (these services run without NLU on purpose)."""
-    replies = await services.dialogue.handle(Incoming(channel, user, text, payload, f"s{next(_events)}"))
+    replies = await services.dialogue.handle(Incoming(channel, user, text, payload))
     assert replies, "the assistant must never be silent"
     return replace(replies[0], text=replies[0].text.removeprefix(DEGRADED_NOTE))
 

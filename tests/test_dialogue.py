@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from bot.app import Services, build_services
@@ -11,11 +9,10 @@ from bot.config import Settings
 from bot.core.messages import Incoming, Reply
 
 pytestmark = pytest.mark.nlu
-_ids = itertools.count()
 
 
 async def say(services: Services, text: str, user: str = "u1", payload: str | None = None) -> Reply:
-    replies = await services.dialogue.handle(Incoming("test", user, text, payload, f"e{next(_ids)}"))
+    replies = await services.dialogue.handle(Incoming("test", user, text, payload))
     assert replies, "the assistant must never be silent"
     return replies[0]
 

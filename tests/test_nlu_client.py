@@ -24,7 +24,7 @@ async def test_parse_reads_intent_and_entities() -> None:
     client = NluClient(["http://a"], token="s3cret", transport=httpx.MockTransport(handler))
     parse = await client.parse("le phi khai sinh")
     await client.aclose()
-    assert parse.intent == "ask_fee" and parse.first("procedure") == "khai sinh"
+    assert parse.intent == "ask_fee" and [(e.entity, e.value) for e in parse.entities] == [("procedure", "khai sinh")]
     assert seen[0].url.params["token"] == "s3cret"
 
 

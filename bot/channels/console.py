@@ -90,7 +90,6 @@ async def _chat(dialogue: Dialogue, user_id: str) -> None:
     interactive = sys.stdin.isatty()
     if interactive:
         print("Trợ lý hành chính công. Gõ câu hỏi; /thoat để thoát.\n")
-    count = 0
     while True:
         if interactive:
             print("Bạn: ", end="", flush=True)
@@ -102,7 +101,6 @@ async def _chat(dialogue: Dialogue, user_id: str) -> None:
             break
         if not interactive:
             print(f"Bạn: {text}")
-        count += 1
-        replies = await dialogue.handle(Incoming(CHANNEL, user_id, text, event_id=f"console-{count}"))
+        replies = await dialogue.handle(Incoming(CHANNEL, user_id, text))
         for reply in replies:
             print(f"Trợ lý: {render(reply)}\n", flush=True)

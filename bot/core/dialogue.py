@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.core import answers
+from bot.core import answers, texts
 from bot.core.conversations import ConversationStore
 from bot.core.flows import Flow, Turn
 from bot.core.messages import Button, Incoming, Reply, offer_buttons
@@ -26,13 +26,13 @@ def vietnam_today() -> dt.date:
     return dt.datetime.now(VN_TZ).date()
 
 MENU: tuple[Button, ...] = (
-    Button("Hỏi về thủ tục", "m:procedures"),
-    Button("Tra cứu hồ sơ", "m:check_dossier_status"),
-    Button("Đánh giá, xem kết quả", "m:rate_service"),  # rating, /ketqua and feedback from one entry
-    Button("Giờ làm việc, địa chỉ", "m:ask_office_info"),
-    Button("Gặp cán bộ", "m:ask_human"),
+    Button(texts.MENU_PROCEDURES, "m:procedures"),
+    Button(texts.MENU_DOSSIER, "m:check_dossier_status"),
+    Button(texts.MENU_RATE, "m:rate_service"),
+    Button(texts.MENU_OFFICE, "m:ask_office_info"),
+    Button(texts.MENU_HUMAN, "m:ask_human"),
 )
-DEGRADED_NOTE = "(Hệ thống đang chạy chế độ dự phòng, câu trả lời có thể chưa thật chính xác.)\n"
+DEGRADED_NOTE = texts.DEGRADED_NOTE
 POPULAR = ("1.001193", "1.000894", "1.004222", "1.014061", "1.013978")
 
 
@@ -101,11 +101,11 @@ class Dialogue:
     def _respond(self, conv: Conversation, msg: Incoming, text: str, u: Understanding | None) -> list[Reply]:
         payload = msg.payload
         if payload is None and text.isdigit():
-            return [Reply("Dạ, Anh/Chị vui lòng chọn một số trong danh sách hoặc gõ câu hỏi ạ.", MENU)]
+            return [Reply(texts.PICK_FROM_LIST, MENU)]
         if payload is not None:
             return self._on_payload(conv, payload)
         if u is None or not u.normalized:
-            return [Reply("Dạ, Anh/Chị vui lòng gõ câu hỏi bằng chữ, ví dụ: «làm giấy khai sinh cần gì».", MENU)]
+            return [Reply(texts.TYPE_WORDS, MENU)]
         return self._on_understanding(conv, u)
 
     def _typed_choice(self, conv: Conversation, number: int) -> str | None:
@@ -124,7 +124,7 @@ class Dialogue:
                 return [self._answer(conv, intent, rest)]
         elif kind == "m":
             return self._on_intent(conv, rest)
-        return [Reply("Dạ, lựa chọn này đã cũ. Anh/Chị vui lòng chọn lại ạ.", MENU)]
+        return [Reply(texts.STALE_CHOICE, MENU)]
 
     def _on_understanding(self, conv: Conversation, u: Understanding) -> list[Reply]:
         pending_intent = (conv.pending or {}).get("intent")
@@ -145,18 +145,14 @@ class Dialogue:
             return [self._answer(conv, intent, res.candidates[0].code)]
         if res.kind == "ambiguous":
             conv.pending = {"intent": intent}
-            return [Reply("Dạ, Anh/Chị hỏi về thủ tục nào ạ?", self._choices(res.candidates))]
+            return [Reply(texts.WHICH_PROCEDURE, self._choices(res.candidates))]
         if u.names_procedure:  # a procedure was named but is not in the knowledge base
             return [self._unknown_procedure(res.candidates)]
         if conv.last_procedure in self._procedures:  # a follow-up: keep the procedure
             return [self._answer(conv, intent, conv.last_procedure)]
         conv.pending = {"intent": intent}
         popular = [self._candidate(c) for c in POPULAR if c in self._procedures]
-        return [Reply(
-            "Dạ, Anh/Chị cho em biết tên thủ tục ạ (ví dụ: «đăng ký khai sinh», «làm căn cước»), "
-            "hoặc chọn một thủ tục thường gặp:",
-            self._choices(popular),
-        )]
+        return [Reply(texts.NAME_THE_PROCEDURE, self._choices(popular))]
 
     def _answer(self, conv: Conversation, intent: str, code: str) -> Reply:
         conv.last_procedure = code
@@ -171,73 +167,34 @@ class Dialogue:
         return tuple(Button(_short(c.name), f"p:{c.code}") for c in list(candidates)[:5])
 
     def _unknown_procedure(self, nearest: tuple[Candidate, ...]) -> Reply:
-        text = (
-            "Dạ, em chưa có thông tin về thủ tục này. "
-            f"Anh/Chị vui lòng gọi {self._office.phone} để được hướng dẫn"
-        )
-        if nearest:
-            return Reply(text + ", hoặc xem các thủ tục gần giống dưới đây ạ.", self._choices(nearest))
-        return Reply(text + " ạ.", MENU)
+        text = texts.unknown_procedure(self._office, bool(nearest))
+        return Reply(text, self._choices(nearest)) if nearest else Reply(text, MENU)
 
     # -- everything else -----------------------------------------------------------------------------
 
     def _on_intent(self, conv: Conversation, intent: str) -> list[Reply]:
         o = self._office
         conv.pending = None
+        # Dossiers, ratings and feedback are answered by their features' flows, before this.
         simple: dict[str, Reply] = {
-            "greet": Reply(
-                f"Dạ, em chào Anh/Chị! Em là trợ lý ảo của {o.name}. Em có thể hướng dẫn thủ tục hành chính "
-                "(giấy tờ, lệ phí, thời gian, nơi nộp), tra cứu hồ sơ và ghi nhận đánh giá của Anh/Chị.",
-                MENU,
-            ),
-            "help": Reply(
-                "Dạ, em có thể giúp Anh/Chị:\n• Hỏi thủ tục: giấy tờ cần chuẩn bị, lệ phí, thời gian, nơi nộp, "
-                "các bước, nộp trực tuyến\n• Tra cứu tình trạng hồ sơ\n• Đánh giá sự hài lòng, góp ý, phản ánh\n"
-                "• Xem kết quả khảo sát hài lòng của Trung tâm: gõ /ketqua\n"
-                "• Xem hoặc xoá dữ liệu của Anh/Chị mà em đang lưu: gõ /dulieu hoặc /xoadulieu\n"
-                "Anh/Chị cứ gõ câu hỏi, ví dụ: «đăng ký kết hôn cần giấy tờ gì».",
-                MENU,
-            ),
-            "thank": Reply("Dạ, không có gì ạ. Anh/Chị cần hỏi thêm gì cứ nhắn cho em nhé!"),
-            "goodbye": Reply("Dạ, em chào Anh/Chị. Chúc Anh/Chị một ngày tốt lành!"),
-            "ask_human": Reply(
-                f"Dạ, Anh/Chị vui lòng gọi {o.phone} để được hỗ trợ trong giờ làm việc:\n"
-                + "\n".join(f"• {h}" for h in o.hours)
-            ),
+            "greet": Reply(texts.greet(o), MENU),
+            "help": Reply(texts.HELP, MENU),
+            "thank": Reply(texts.THANK),
+            "goodbye": Reply(texts.GOODBYE),
+            "ask_human": Reply(texts.ask_human(o)),
             "ask_office_info": Reply(answers.office_info(o)),
-            "out_of_scope": Reply(
-                "Dạ, em chỉ hỗ trợ được các câu hỏi về thủ tục hành chính, hồ sơ và dịch vụ của Trung tâm ạ. "
-                "Anh/Chị cần hỏi gì về thủ tục không ạ?",
-                MENU,
-            ),
-            "check_dossier_status": Reply(
-                "Dạ, tính năng tra cứu hồ sơ qua tin nhắn sắp có. Hiện Anh/Chị tra cứu trên "
-                f"{o.portal_url} hoặc gọi {o.phone} ạ."
-            ),
-            "rate_service": Reply(
-                f"Dạ, tính năng đánh giá qua tin nhắn sắp có. Hiện Anh/Chị đánh giá trên {o.portal_url} "
-                "bằng mã hồ sơ ạ. Cảm ơn Anh/Chị đã quan tâm!"
-            ),
-            "give_feedback": Reply(
-                "Dạ, tính năng gửi phản ánh, kiến nghị qua tin nhắn sắp có. Hiện Anh/Chị vui lòng gọi "
-                f"{o.phone} hoặc gửi trên {o.portal_url} ạ."
-            ),
+            "out_of_scope": Reply(texts.OUT_OF_SCOPE, MENU),
         }
         if intent == "procedures":
             conv.pending = {"intent": "ask_overview"}
             popular = [self._candidate(c) for c in POPULAR if c in self._procedures]
-            return [Reply("Dạ, Anh/Chị gõ tên thủ tục cần hỏi, hoặc chọn một thủ tục thường gặp:",
-                          self._choices(popular))]
+            return [Reply(texts.TYPE_OR_PICK_PROCEDURE, self._choices(popular))]
         if intent in PROCEDURE_INTENTS:
             return [self._not_understood()]
         return [simple.get(intent) or self._not_understood()]
 
     def _not_understood(self) -> Reply:
-        return Reply(
-            "Dạ, em chưa hiểu rõ câu hỏi. Anh/Chị có thể hỏi lại ngắn gọn (ví dụ: «lệ phí làm hộ chiếu») "
-            f"hoặc chọn mục dưới đây. Cần hỗ trợ thêm, Anh/Chị gọi {self._office.phone} ạ.",
-            MENU,
-        )
+        return Reply(texts.not_understood(self._office), MENU)
 
 
 def _claims(flow: Flow, turn: Turn) -> bool:

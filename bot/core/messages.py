@@ -14,7 +14,6 @@ class Incoming:
     user_id: str
     text: str = ""
     payload: str | None = None  # set when a button was pressed
-    event_id: str | None = None  # the platform's unique id, for idempotency
 
 
 @dataclass(frozen=True)

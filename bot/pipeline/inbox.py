@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import and_, delete, exists, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -74,7 +74,6 @@ class ClaimedEvent:
             user_id=self.user_id,
             text=str(self.body.get("text") or ""),
             payload=str(payload) if payload is not None else None,
-            event_id=f"{self.channel}:{self.event_key}",
         )
 
 
@@ -212,13 +211,6 @@ class Inbox:
                 )
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
-
-    async def counts(self) -> dict[str, int]:
-        async with self.sessions() as session:
-            rows = await session.execute(
-                select(InboxEvent.status, func.count()).group_by(InboxEvent.status)
-            )
-            return {status: int(n) for status, n in rows}
 
 
 async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:

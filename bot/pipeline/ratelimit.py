@@ -49,10 +49,6 @@ class ChannelLimiter:
         """The platform said "retry after": nothing goes out on this channel until then."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    @property
-    def paused_for(self) -> float:
-        return max(0.0, self._paused_until - self._clock())
-
     async def acquire(self, chat: str) -> None:
         """Waits for a slot: the chat's first (it only delays this chat), then the overall one."""
         await self._wait_pause()

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from nlu.normalize import fold
 from nlu.receipt_codes import iter_codes
 
 # Vietnam has had no daylight saving time since 1975: a fixed offset is exact.
@@ -35,9 +36,7 @@ class FieldError(ValueError):
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.lower().split())
+    return " ".join(fold(text).split())
 
 
 _FOLDED_LABELS = {_fold(label): number for number, label in STATUS_LABELS.items()}
@@ -127,6 +126,12 @@ def phone_last4(value: object) -> str:
     if not digits.isdigit() or not 9 <= len(digits) <= 12:
         raise FieldError("phone must be a phone number of 9–12 digits")
     return digits[-4:]
+
+
+def typed_last4(text: str) -> str | None:
+    """The second factor as a citizen types it in chat: "6789", "67 89", "số cuối 6789 ạ"."""
+    digits = re.sub(r"\D", "", text) if len(text) <= 40 else ""
+    return digits if len(digits) == 4 else None
 
 
 def mask_name(name: object) -> str | None:

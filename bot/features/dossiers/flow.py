@@ -14,13 +14,14 @@ import re
 
 from bot.core.flows import Turn
 from bot.core.messages import Button, Reply
+from bot.core.vocabulary import is_cancel
 from bot.features.dossiers import texts
-from bot.features.dossiers.fields import CLOSED
+from bot.features.dossiers.fields import CLOSED, typed_last4
 from bot.features.dossiers.models import Dossier
 from bot.features.dossiers.service import DossierService
 from bot.ops import metrics
 from knowledge_base.schema import Office, Procedure
-from nlu.normalize import small_number
+from nlu.normalize import normalize, small_number
 from nlu.receipt_codes import find_codes
 
 SUBSCRIBE_WINDOW = dt.timedelta(minutes=30)  # how long after verification "subscribe" is accepted
@@ -33,21 +34,8 @@ _SUBSCRIBE = re.compile(
     r"^(?:(?:co|dong y|ok|vang|u)(?: a| nhe| em| co)*"
     r"|(?:toi |em |minh )?(?:muon |can )?(?:dang ky )?(?:theo doi|nhan thong bao)\b.*)$"
 )
-_CANCEL = re.compile(r"^(?:thoi|huy|huy bo|khong|dung lai|bo qua)(?: a| nhe| em)?$")
 _DATE_AND_SEQUENCE = r"\d{6}\s*[-\u2010-\u2015\u2212_]\s*\d{4}"
 _PARTIAL_CODE = re.compile(rf"{_DATE_AND_SEQUENCE}|\b\d{{4}}\b")
-
-
-def _folded(turn: Turn) -> str:
-    return turn.understanding.normalized if turn.understanding is not None else turn.text.strip().lower()
-
-
-def _digits(text: str) -> str | None:
-    """The four digits of a short answer such as "6789", "67 89" or "số cuối 6789 ạ"."""
-    if len(text) > 40:
-        return None
-    digits = re.sub(r"\D", "", text)
-    return digits if len(digits) == 4 else None
 
 
 class DossierFlow:
@@ -65,7 +53,7 @@ class DossierFlow:
         return u is not None and (bool(_UNSUBSCRIBE.search(u.normalized)) or u.intent in self.intents)
 
     async def start(self, turn: Turn) -> list[Reply]:
-        if _UNSUBSCRIBE.search(_folded(turn)):
+        if _UNSUBSCRIBE.search(normalize(turn.text)):
             return await self._unsubscribe(turn, code=next(iter(find_codes(turn.text)), None))
         codes = find_codes(turn.text)
         if codes:
@@ -82,7 +70,7 @@ class DossierFlow:
                 return await self._on_payload(turn, payload.removeprefix(f"{self.name}:"))
             turn.set_flow_state(None)  # another menu or button: the lookup is over
             return None
-        folded, codes = _folded(turn), find_codes(turn.text)
+        folded, codes = normalize(turn.text), find_codes(turn.text)
         if _UNSUBSCRIBE.search(folded):
             return await self._unsubscribe(turn, code=codes[0] if codes else None)
         if codes:
@@ -93,10 +81,10 @@ class DossierFlow:
             if _SUBSCRIBE.search(folded):
                 return await self._subscribe(turn)
             return None
-        if _CANCEL.match(folded):
+        if is_cancel(turn.text):
             turn.set_flow_state(None)
             return [Reply(texts.STOPPED)]
-        if step == "digits" and (digits := _digits(turn.text)):
+        if step == "digits" and (digits := typed_last4(turn.text)):
             return await self._verify(turn, str(state["code"]), digits)
         u = turn.understanding
         if u is not None and u.sure and u.intent not in self.intents:

@@ -15,7 +15,7 @@ from bot.core.messages import Button, Reply
 from bot.features.privacy import texts
 from bot.features.privacy.service import Held, PrivacyService
 from knowledge_base.schema import Procedure
-from surveys.engine import fold
+from nlu.normalize import reply_form
 
 NAME = "privacy"
 _SHOW = re.compile(r"^(?:dulieu|(?:xem |cho (?:toi|em|minh) xem )?du lieu (?:cua )?(?:toi|em|minh)(?: la gi)?)$")
@@ -26,7 +26,7 @@ _YES = re.compile(r"^(?:xoa|xoa du lieu|dong y|co|dong y xoa|xac nhan)$")
 def _command(turn: Turn) -> str | None:
     if turn.msg.payload is not None:
         return None
-    folded = fold(turn.text.strip().lstrip("/"))
+    folded = reply_form(turn.text.strip().lstrip("/"))
     if _ERASE.match(folded):
         return "erase"
     if _SHOW.match(folded):
@@ -70,7 +70,7 @@ class PrivacyFlow:
         if _command(turn) is not None:
             return await self.start(turn)
         turn.set_flow_state(None)
-        if pending and _YES.match(fold(turn.text)):
+        if pending and _YES.match(reply_form(turn.text)):
             return await self._erase(turn)
         return [Reply(texts.CANCELLED)] if pending else None
 

@@ -10,15 +10,15 @@ import re
 
 from bot.core.flows import Turn
 from bot.core.messages import Button, Reply
+from bot.core.vocabulary import is_cancel
 from bot.features.surveys import texts
 from bot.features.surveys.questions import is_yes
 from bot.features.surveys.service import SurveyService
 from bot.features.surveys.tickets import MAX_TEXT, open_ticket
-from surveys.engine import fold
+from nlu.normalize import reply_form
 
 NAME = "feedback"
 _CLAIM = re.compile(r"^(?:(?:toi|em|minh) )?(?:muon |can |xin )?(?:gui )?(?:phan anh|kien nghi|khieu nai|gop y)\b")
-_CANCEL = re.compile(r"^(?:thoi|huy|huy bo|khong|dung lai|bo qua|khong gui)(?: a| nhe| em)?$")
 _LEAD = re.compile(r"^(?:(?:toi|em|minh) )?(?:muon |can |xin )?(?:gui )?(?:phan anh|kien nghi|khieu nai|gop y)"
                    r"(?: ve| la| rang)?\s*")
 MIN_WORDS = 5  # below this, a message is a request to complain, not its content
@@ -32,10 +32,10 @@ class FeedbackFlow:
         self._svc = surveys
 
     def claims(self, turn: Turn) -> bool:
-        return turn.msg.payload is None and bool(_CLAIM.match(fold(turn.text.lstrip("/"))))
+        return turn.msg.payload is None and bool(_CLAIM.match(reply_form(turn.text.lstrip("/"))))
 
     async def start(self, turn: Turn) -> list[Reply]:
-        if turn.msg.payload is None and len(_LEAD.sub("", fold(turn.text)).split()) >= MIN_WORDS:
+        if turn.msg.payload is None and len(_LEAD.sub("", reply_form(turn.text)).split()) >= MIN_WORDS:
             return self._confirm(turn, turn.text)  # the complaint came with the request
         turn.set_flow_state({"name": NAME, "step": "text"})
         return [Reply(texts.ASK_FEEDBACK)]
@@ -55,8 +55,8 @@ class FeedbackFlow:
                 return [Reply(texts.ASK_FEEDBACK)]
             turn.set_flow_state(None)
             return [Reply(texts.FEEDBACK_CANCELLED)]
-        text, folded = turn.text.strip(), fold(turn.text)
-        if _CANCEL.match(folded):
+        text, folded = turn.text.strip(), reply_form(turn.text)
+        if is_cancel(text):
             turn.set_flow_state(None)
             return [Reply(texts.FEEDBACK_CANCELLED)]
         if text.startswith("/"):

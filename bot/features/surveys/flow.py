@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from bot.core.flows import Turn
 from bot.core.messages import Button, Reply
+from bot.core.vocabulary import is_cancel
 from bot.features.dossiers import texts as dossier_texts
+from bot.features.dossiers.fields import typed_last4
 from bot.features.dossiers.models import Dossier
 from bot.features.dossiers.service import DossierService
 from bot.features.surveys import texts
@@ -25,20 +27,13 @@ from bot.features.surveys.questions import NAME, Questions, is_no, is_yes
 from bot.features.surveys.service import SurveyService
 from bot.features.surveys.staff import Reports
 from knowledge_base.schema import Office
-from nlu.normalize import small_number
+from nlu.normalize import reply_form, small_number
 from nlu.receipt_codes import find_codes
-from surveys.engine import Back, Pick, Skip, Typed, fold
+from surveys.engine import Back, Pick, Skip, Typed
 
 _CLAIM = re.compile(r"^(?:(?:toi|em|minh) )?(?:muon |can |xin )?(?:danh gia|khao sat|cham diem)\b|^danhgia$")
-_CANCEL = re.compile(r"^(?:thoi|huy|huy bo|khong|dung lai|bo qua)(?: a| nhe| em)?$")
 # Mid-survey, only a bare "đánh giá" means "show me where I was": a comment may begin with those words.
 _RESUME = re.compile(r"(?:(?:toi|em|minh) )?(?:muon |xin )?(?:danh gia|khao sat|danhgia)(?: tiep| lai)?")
-
-
-def four_digits(text: str) -> str | None:
-    """The second factor as the lookup takes it: "6789", "67 89", "số cuối 6789 ạ"."""
-    digits = re.sub(r"\D", "", text) if len(text) <= 40 else ""
-    return digits if len(digits) == 4 else None
 
 
 class SurveyFlow:
@@ -58,7 +53,7 @@ class SurveyFlow:
 
     def claims(self, turn: Turn) -> bool:
         """"đánh giá …" whatever the NLU made of it (a receipt code would otherwise mean a lookup)."""
-        return turn.msg.payload is None and bool(_CLAIM.match(fold(turn.text.lstrip("/"))))
+        return turn.msg.payload is None and bool(_CLAIM.match(reply_form(turn.text.lstrip("/"))))
 
     async def start(self, turn: Turn) -> list[Reply]:
         msg = turn.msg
@@ -92,7 +87,7 @@ class SurveyFlow:
                 return None
             if codes := find_codes(turn.text):
                 return await self._with_code(turn, codes[0])  # another dossier: this draft waits
-            if _RESUME.fullmatch(fold(turn.text.lstrip("/"))):
+            if _RESUME.fullmatch(reply_form(turn.text.lstrip("/"))):
                 return await self._questions.show(turn, response, texts.resuming(response.dossier_code))
             return await self._questions.answer(turn, response, Typed(turn.text))
         if step == "consent":
@@ -110,7 +105,7 @@ class SurveyFlow:
             return [Reply(texts.NO_TICKET)] if is_no(turn.text) else None
         if step == "ticket":
             response = await self._own_response(turn, state.get("response_id"))
-            if response is None or _CANCEL.match(fold(turn.text)) or turn.text.lstrip().startswith("/"):
+            if response is None or is_cancel(turn.text) or turn.text.lstrip().startswith("/"):
                 turn.set_flow_state(None)
                 return [Reply(texts.NO_TICKET)] if response is not None else None
             return await self._questions.open_ticket(turn, response, turn.text)
@@ -122,10 +117,10 @@ class SurveyFlow:
         codes = find_codes(turn.text)
         if codes:
             return await self._with_code(turn, codes[0])
-        if _CANCEL.match(fold(turn.text)):
+        if is_cancel(turn.text):
             turn.set_flow_state(None)
             return [Reply(texts.STOPPED)]
-        if step == "digits" and (digits := four_digits(turn.text)):
+        if step == "digits" and (digits := typed_last4(turn.text)):
             return await self._verify(turn, str(state.get("code")), digits)
         u = turn.understanding
         if u is not None and u.sure and u.intent not in self.intents:

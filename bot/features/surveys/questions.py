@@ -16,7 +16,8 @@ from bot.features.surveys import texts
 from bot.features.surveys.models import SurveyResponse
 from bot.features.surveys.service import SurveyService
 from bot.features.surveys.tickets import open_ticket
-from surveys.engine import Engine, Input, Prompt, Review, Typed, fold
+from nlu.normalize import reply_form
+from surveys.engine import Engine, Input, Prompt, Review, Typed
 
 NAME = "survey"
 _YES = re.compile(r"^(?:co|dong y|ok|vang|u|gui|gui di|gui luon|co gui)(?: a| nhe| em)*$")
@@ -30,11 +31,11 @@ _ELSEWHERE = frozenset({
 
 
 def is_yes(text: str) -> bool:
-    return bool(_YES.match(fold(text)))
+    return bool(_YES.match(reply_form(text)))
 
 
 def is_no(text: str) -> bool:
-    return bool(_NO.match(fold(text)))
+    return bool(_NO.match(reply_form(text)))
 
 
 class Questions:
@@ -74,7 +75,7 @@ class Questions:
     async def answer(self, turn: Turn, response: SurveyResponse, given: Input) -> list[Reply] | None:
         """Apply one input; None hands a message that is not an answer back to the dialogue."""
         if isinstance(given, Typed):
-            folded = fold(given.text)
+            folded = reply_form(given.text)
             if _PAUSE.match(folded):
                 turn.set_flow_state(None)
                 return [Reply(texts.PAUSED)]
