@@ -56,8 +56,6 @@ class TelegramSettings(BaseModel):
     webhook_url: str = ""
     set_webhook_on_start: bool = True
     max_connections: int = 40
-    # RetryAfter retries done by python-telegram-bot's AIORateLimiter before our sender takes over.
-    library_max_retries: int = 3
     limits: RateLimits = Field(default_factory=RateLimits)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import FileSizeLimit, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.channel_settings import TelegramSettings
@@ -123,18 +123,14 @@ class TelegramChannel(SecretTokenChannel[TelegramSettings]):
         )
         self._background: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        # No PTB AIORateLimiter: our limiter (bot.pipeline.ratelimit) paces every send in the database-backed
+        # sender, across processes, and a RetryAfter pauses the channel there; a second limiter in the library
+        # would wait and retry out of the sender's sight, so one message could be delayed twice or sent twice.
         builder = (
             Application.builder()
             .token(token)
             .base_url(f"{settings.api_base_url.rstrip('/')}/bot")
             .base_file_url(f"{settings.api_base_url.rstrip('/')}/file/bot")
-            .rate_limiter(
-                AIORateLimiter(
-                    overall_max_rate=settings.limits.global_per_s,
-                    overall_time_period=1,
-                    max_retries=settings.library_max_retries,
-                )
-            )
             .connection_pool_size(64)
         )
         if not polling:
