@@ -5,7 +5,7 @@ STAMP := .venv/.installed
 FILE ?= ../shared/eval/dev.yml
 RECORDS ?= ../shared/data/dvc/records
 
-.PHONY: browser run test eval bench lint nlu-model import-catalog serve bench-cluster soak clean export bench-export survey-demo purge
+.PHONY: browser run test test-fast eval bench lint nlu-model import-catalog serve bench-cluster soak clean export bench-export survey-demo purge
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot run
 
+# CI: everything (real Rasa, PostgreSQL, the browser); a missing service fails the run when CI=true.
 test: $(STAMP) browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
+
+# The inner loop: SQLite only, no Rasa server, no browser, no slow tests (conftest.py marks them).
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not nlu and not postgres and not browser and not slow" --durations=10
 
 # Headless Chromium and its driver for the browser tests (Debian packages), installed when missing.
 browser:

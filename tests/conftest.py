@@ -15,6 +15,25 @@ from knowledge_base.schema import Procedure
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# Markers a test gets from what it uses, so make test-fast leaves it out without each module saying so.
+_MARK_BY_FIXTURE = {"nlu_server": "nlu", "services": "nlu", "driver": "browser", "pg_url": "postgres"}
+_MARK_BY_PATH = {"browser": "browser"}
+# Subprocesses, SIGKILLs, load: each takes seconds on its own.
+SLOW_MODULES = {"test_channel_sigkill", "test_cluster", "test_cluster_cli", "test_cluster_sender"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        for fixture, marker in _MARK_BY_FIXTURE.items():
+            if fixture in names:
+                item.add_marker(marker)
+        path = Path(str(item.path))
+        if any(part in _MARK_BY_PATH for part in path.parts):
+            item.add_marker("browser")
+        if path.stem in SLOW_MODULES:
+            item.add_marker("slow")
+
 
 @pytest.fixture(scope="session")
 def nlu_server() -> Iterator[tuple[str, str | None]]:

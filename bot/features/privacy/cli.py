@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
 
 from bot.config import load_settings
-from bot.features.surveys.cli import _day
+
+
+def day(text: str) -> dt.date:
+    """An argparse type: a YYYY-MM-DD date."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "and when it was withdrawn.",
     )
     c.add_argument("--user", help="one chat, as channel:user_id (e.g. telegram:123456789)")
-    c.add_argument("--from", dest="start", type=_day, help="first day of consent (YYYY-MM-DD, Vietnam time)")
-    c.add_argument("--to", dest="end", type=_day, help="last day, inclusive")
+    c.add_argument("--from", dest="start", type=day, help="first day of consent (YYYY-MM-DD, Vietnam time)")
+    c.add_argument("--to", dest="end", type=day, help="last day, inclusive")
     c.add_argument("--format", choices=["xlsx", "csv"], help="default: from the output file's suffix")
     c.add_argument("-o", "--output", required=True, type=Path)
     c.add_argument("--actor", default=None, help="who lists, for the audit log (default: the OS user)")

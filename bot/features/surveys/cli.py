@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import getpass
 import sys
 from pathlib import Path
 
 from bot.config import load_settings
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+from bot.features.privacy.cli import cmd_purge as common_purge
+from bot.features.privacy.cli import day as _day
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -130,6 +124,4 @@ def cmd_check(_: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Kept for existing cron lines: the survey retention is one part of the common purge."""
-    from bot.features.privacy.cli import cmd_purge as common_purge
-
     return common_purge(args)
