@@ -17,68 +17,14 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.ops import health, metrics
 from bot.runtime import Runtime
+from bot.web.body_limit import BodyLimit
 from bot.web.security import SecurityHeaders
 from bot.web.site import framing, web_routes
 
 log = logging.getLogger(__name__)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class BodyLimit:
-    """Pure ASGI middleware: 413 for bodies over ``max_bytes``, declared or streamed."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if declared.isdigit() and (len(declared) > 12 or int(declared) > self.max_bytes):
-            await self._refuse(send)
-            return
-        seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send)
-
-    @staticmethod
-    async def _refuse(send: Send) -> None:
-        await JSONResponse({"ok": False, "error": "body too large"}, status_code=413)(
-            {"type": "http"}, _no_receive, send
-        )
-
-
-async def _no_receive() -> Message:
-    return {"type": "http.disconnect"}
 
 
 def feature_routes(runtime: Runtime) -> list[BaseRoute]:
