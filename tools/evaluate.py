@@ -54,7 +54,16 @@ def wrong_confident(c: Case, u: Understanding) -> bool:
     return u.resolution.kind == "confident" and predicted_procedure(u) != c.procedure
 
 
-def _acc(hits: list[bool]) -> float | None:
+def tag_groups(cases: list[Case]) -> dict[str, list[int]]:
+    """The indexes of the cases of each tag, tags sorted."""
+    tagged: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(cases):
+        for t in c.tags:
+            tagged[t].append(i)
+    return dict(sorted(tagged.items()))
+
+
+def accuracy(hits: list[bool]) -> float | None:
     return round(sum(hits) / len(hits), 4) if hits else None
 
 
@@ -84,27 +93,23 @@ def metrics(cases: list[Case], results: list[Understanding]) -> dict[str, Any]:
         c.dossier_code in u.dossier_codes[:1] for c, u in zip(cases, results, strict=True) if c.dossier_code
     ]
     by_tag: dict[str, dict[str, Any]] = {}
-    tagged: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(cases):
-        for t in c.tags:
-            tagged[t].append(i)
-    for tag, idx in sorted(tagged.items()):
+    for tag, idx in tag_groups(cases).items():
         by_tag[tag] = {
             "n": len(idx),
-            "intent_accuracy": _acc([intents[i] for i in idx]),
-            "procedure_accuracy": _acc(
+            "intent_accuracy": accuracy([intents[i] for i in idx]),
+            "procedure_accuracy": accuracy(
                 [predicted_procedure(results[i]) == cases[i].procedure for i in idx if cases[i].procedure]
             ),
         }
     return {
         "n": len(cases),
-        "intent_accuracy": _acc(intents),
+        "intent_accuracy": accuracy(intents),
         "intent_macro_f1": macro_f1([(c.intent, u.intent) for c, u in zip(cases, results, strict=True)]),
-        "procedure_accuracy": _acc(proc),
-        "procedure_offered_accuracy": _acc(offered),  # the right one answered or among the buttons
-        "wrong_confident_rate": _acc(wrong),  # of questions naming a procedure: a wrong one answered
-        "procedure_null_accuracy": _acc(null),
-        "dossier_code_accuracy": _acc(codes),
+        "procedure_accuracy": accuracy(proc),
+        "procedure_offered_accuracy": accuracy(offered),  # the right one answered or among the buttons
+        "wrong_confident_rate": accuracy(wrong),  # of questions naming a procedure: a wrong one answered
+        "procedure_null_accuracy": accuracy(null),
+        "dossier_code_accuracy": accuracy(codes),
         "nlu_used": all(u.nlu_used for u in results),
         "by_tag": by_tag,
     }

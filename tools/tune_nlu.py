@@ -16,9 +16,8 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-
 from nlu.normalize import normalize
+from tools.evaluate import accuracy, load_cases, macro_f1, tag_groups
 
 DEFAULT_SETS = [Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.yml"]
 
@@ -34,36 +33,32 @@ def parse(url: str, text: str) -> dict:
 
 
 def evaluate(url: str, path: Path, show_wrong: bool = True) -> list[dict]:
-    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    cases = load_cases(path)
     rows = []
     for case in cases:
-        res = parse(url, case["text"])
+        res = parse(url, case.text)
         ranking = res.get("intent_ranking") or []
         second = ranking[1] if len(ranking) > 1 else {"name": None, "confidence": 0.0}
         procs = [e["value"] for e in res.get("entities", []) if e["entity"] == "procedure"]
         rows.append(
             {
-                "text": case["text"],
-                "gold": case["intent"],
+                "text": case.text,
+                "gold": case.intent,
                 "pred": res["intent"]["name"],
                 "conf": res["intent"]["confidence"],
                 "margin": res["intent"]["confidence"] - second["confidence"],
                 "second": second["name"],
-                "tags": case.get("tags") or [],
-                "procedure": case.get("procedure"),
+                "tags": list(case.tags),
+                "procedure": case.procedure,
                 "proc_entities": procs,
             }
         )
-    n = len(rows)
-    ok = sum(r["gold"] == r["pred"] for r in rows)
-    print(f"\n=== {path.name}: intent accuracy {ok}/{n} = {ok / n:.3f}")
-    by_tag: dict[str, list[bool]] = defaultdict(list)
-    for r in rows:
-        for t in r["tags"]:
-            by_tag[t].append(r["gold"] == r["pred"])
-    for t in sorted(by_tag):
-        v = by_tag[t]
-        print(f"  {t:16s} {sum(v):3d}/{len(v):3d} = {sum(v) / len(v):.3f}")
+    # Scored as make eval scores the whole assistant (tools.evaluate), here on the NLU server alone.
+    hits = [r["gold"] == r["pred"] for r in rows]
+    f1 = macro_f1([(r["gold"], r["pred"]) for r in rows])
+    print(f"\n=== {path.name}: intent accuracy {sum(hits)}/{len(hits)} = {accuracy(hits)}, macro F1 {f1}")
+    for t, idx in tag_groups(cases).items():
+        print(f"  {t:16s} {sum(hits[i] for i in idx):3d}/{len(idx):3d} = {accuracy([hits[i] for i in idx])}")
     by_intent: dict[str, list[bool]] = defaultdict(list)
     for r in rows:
         by_intent[r["gold"]].append(r["gold"] == r["pred"])
