@@ -54,6 +54,16 @@ def nlu_server() -> Iterator[tuple[str, str | None]]:
 
 
 @pytest.fixture(scope="session")
+def fake_nlu() -> Iterator[str]:
+    """The fake understander (tests/fakes/rasa.py): Rasa's protocol, answers from labelled examples."""
+    from fakes.rasa import from_labelled_examples
+
+    fake = from_labelled_examples(Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.yml").start()
+    yield fake.url
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
 def knowledge() -> dict[str, Procedure]:
     return load_knowledge(load_settings())
 
@@ -84,5 +94,15 @@ async def offline_services(
 ) -> AsyncIterator[Services]:
     """The assistant with its NLU server unreachable (degraded mode)."""
     s = build_services(settings, ["http://127.0.0.1:9"], None, procedures=knowledge, resolver=resolver)
+    yield s
+    await s.aclose()
+
+
+@pytest.fixture
+async def routed_services(
+    settings: Settings, fake_nlu: str, knowledge: dict[str, Procedure], resolver: Resolver
+) -> AsyncIterator[Services]:
+    """The assistant on the fake understander: routing and dialogue tests without a Rasa server."""
+    s = build_services(settings, [fake_nlu], None, procedures=knowledge, resolver=resolver)
     yield s
     await s.aclose()
