@@ -14,6 +14,10 @@ from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Fixture modules of groups of tests; their helpers (not fixtures) are imported by name where used.
+pytest_plugins = [
+    "dossier_fixtures", "survey_fixtures", "staff_console_fixtures", "fakes.channel_fixtures", "browser.staff_fixtures",
+]
 
 # Markers a test gets from what it uses, so make test-fast leaves it out without each module saying so.
 _MARK_BY_FIXTURE = {"nlu_server": "nlu", "services": "nlu", "driver": "browser", "pg_url": "postgres"}

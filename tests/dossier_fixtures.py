@@ -1,6 +1,6 @@
 """Fixtures for the dossier tests: the database on SQLite and PostgreSQL, a movable clock, helpers.
 
-Test modules take them with ``from dossier_fixtures import *``. PostgreSQL tests get
+Registered for every test by ``pytest_plugins`` in conftest.py; helpers are imported by name. PostgreSQL tests get
 a fresh schema each; when the server is unreachable they fail in CI and are
 skipped elsewhere.
 """

@@ -1,6 +1,6 @@
 """Fixtures for the staff console tests: our real server with the fake Telegram, staff accounts, seeded responses.
 
-Test modules take them with ``from staff_console_fixtures import *``. Responses are
+Registered for every test by ``pytest_plugins`` in conftest.py; helpers are imported by name. Responses are
 seeded with known answers so the expected figures are worked out by hand in the tests.
 """
 

@@ -1,6 +1,6 @@
 """Fixtures for the survey tests: SQLite and PostgreSQL (a fresh schema per test), a movable clock, helpers.
 
-Test modules take them with ``from survey_fixtures import *``. PostgreSQL tests fail
+Registered for every test by ``pytest_plugins`` in conftest.py; helpers are imported by name. PostgreSQL tests fail
 in CI when the server is unreachable and are skipped elsewhere.
 """
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import httpx
 import pytest
 from fakes.assistant import channel_settings, serving, sqlite_url
-from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, wait_for
 from fakes.telegram import FakeTelegram, Sent, text_update
 from fakes.zalo import FakeZaloBot, FakeZaloOA, bot_text_update, oa_text_event

@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 from fakes.assistant import TELEGRAM_SECRET, ZALO_BOT_SECRET, Served, channel_settings, sqlite_url
-from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, load_payload
 from fakes.telegram import FakeTelegram, text_update
 from fakes.zalo import FakeZaloBot, FakeZaloOA

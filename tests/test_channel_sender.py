@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from fakes.assistant import Served, channel_settings, sqlite_url
-from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port
 from fakes.telegram import FakeTelegram
 from sqlalchemy import select

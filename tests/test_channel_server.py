@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 from fakes.assistant import TELEGRAM_SECRET, channel_settings, serving, sqlite_url
-from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port
 from fakes.telegram import FakeTelegram, text_update
 

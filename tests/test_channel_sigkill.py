@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 import pytest
 from fakes.assistant import TELEGRAM_SECRET
-from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, wait_for
 from fakes.surveys import HASH_KEY, survey_records, survey_script
 from fakes.telegram import FakeTelegram, callback_update, text_update

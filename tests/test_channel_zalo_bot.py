@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 from fakes.assistant import ZALO_BOT_SECRET, Served, channel_settings, serving, sqlite_url
-from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, load_payload, wait_for
 from fakes.surveys import HASH_KEY, survey_records, survey_script
 from fakes.zalo import FakeZaloBot, bot_text_update

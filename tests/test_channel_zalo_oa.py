@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 from fakes.assistant import Served, channel_settings, serving, sqlite_url
-from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, load_payload
 from fakes.surveys import HASH_KEY, last4, survey_records
 from fakes.surveys import code as dossier_code

@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 from fakes.assistant import Served, channel_settings, serving, sqlite_url
-from fakes.channel_fixtures import *  # noqa: F403 (shared fixtures)
 from fakes.http import free_port, load_payload, wait_for
 from fakes.zalo import FakeZaloBot, FakeZaloOA, bot_text_update, oa_text_event
 from sqlalchemy import select

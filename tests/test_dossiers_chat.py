@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import Clock, chat, load, record
 from sqlalchemy import select
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import chat, count, load, record
 
 from bot.app import Services

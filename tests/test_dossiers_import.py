@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import DATA, chat, count, outbox_rows
 from openpyxl import Workbook
 from sqlalchemy import select

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import HASH_KEY, Clock, chat, count, load, record
 from sqlalchemy import event, select
 

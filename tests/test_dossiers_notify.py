@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import chat, count, load, outbox_rows, record
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession

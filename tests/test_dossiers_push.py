@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import Clock, chat, count, load, outbox_rows, record
 from starlette.applications import Starlette
 

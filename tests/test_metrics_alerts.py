@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from dossier_fixtures import *  # noqa: F403
 from dossier_fixtures import chat, load, record
 from prometheus_client import REGISTRY
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import inspect, select, text
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import CODE, count, handover, say, survey_record
 
 from bot.app import Services

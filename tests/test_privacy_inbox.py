@@ -8,7 +8,6 @@ the purge removes it once it has been delivered.
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import count
 from test_privacy import _rows_naming
 

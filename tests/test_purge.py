@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from fakes.http import wait_for
 from sqlalchemy import func, select
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import SClock, add_response
 
 from bot.app import Services, build_services

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import add_response
 
 from bot.app import Services

@@ -17,7 +17,6 @@ import pytest
 from fakes.db import BOTH
 from fakes.http import free_port, wait_for
 from sqlalchemy import func, select, update
-from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import PASSWORD, PROC_A, Console, csrf_of, seed, sign_in
 
 from bot.config import ROOT

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import handover, say, subscribe, survey_record
 
 from bot.app import Services

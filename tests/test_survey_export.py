@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import CODE, add_response
 
 from bot.app import Services

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import select
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import CODE, SClock, build, count, handover, say, subscribe, survey_record
 
 from bot.app import Services

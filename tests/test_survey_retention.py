@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import SClock, add_response, count
 
 from bot.app import Services

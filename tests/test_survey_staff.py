@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from survey_fixtures import *  # noqa: F403
 from survey_fixtures import STAFF, SClock, add_response, count, handover, say, subscribe, survey_record
 
 from bot.app import Services

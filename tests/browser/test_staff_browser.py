@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from browser.staff_fixtures import LAPTOP, PHONE, Browser
 from fakes.http import wait_for
-from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import PASSWORD, PROC_A, Console, seed
-from staff_fixtures import *  # noqa: F403
-from staff_fixtures import LAPTOP, PHONE, Browser
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,6 @@
 """Fixtures the channel test modules share: the fake platforms, our server running the assistant, a client.
 
-A module takes them with ``from fakes.channel_fixtures import *`` and provides its own
+Registered for every test by ``pytest_plugins`` in conftest.py; a module provides its own
 ``settings`` fixture, which points the assistant at the fakes it uses.
 """
 
