@@ -23,7 +23,15 @@ pytest_plugins = [
 _MARK_BY_FIXTURE = {"nlu_server": "nlu", "services": "nlu", "driver": "browser", "pg_url": "postgres"}
 _MARK_BY_PATH = {"browser": "browser"}
 # Subprocesses, SIGKILLs, load: each takes seconds on its own.
-SLOW_MODULES = {"test_channel_sigkill", "test_cluster", "test_cluster_cli", "test_cluster_sender"}
+SLOW_MODULES = {
+    "test_channel_sigkill", "test_cluster", "test_cluster_cli", "test_cluster_sender", "test_survey_demo",
+    "test_dossiers_demo",
+}
+# The slowest of make test-fast's --durations (each 12–70 s on a loaded 2-core machine).
+SLOW_TESTS = {
+    "test_ten_thousand_fuzzed_bodies", "test_erasing_my_data_clears_the_web_history", "test_command_line",
+    "test_purge_command_runs_every_purge",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,7 +43,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         path = Path(str(item.path))
         if any(part in _MARK_BY_PATH for part in path.parts):
             item.add_marker("browser")
-        if path.stem in SLOW_MODULES:
+        if path.stem in SLOW_MODULES or item.name.split("[")[0] in SLOW_TESTS:
             item.add_marker("slow")
 
 
