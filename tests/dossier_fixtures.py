@@ -79,7 +79,7 @@ async def load(services: Services, *records: Record) -> None:
 
 
 async def chat(services: Services, text: str, user: str = "citizen", payload: str | None = None) -> Reply:
-    replies = await services.dialogue.handle(Incoming("test", user, text, payload, f"d{next(_events)}"))
+    replies = await services.turns.run(Incoming("test", user, text, payload, f"d{next(_events)}"))
     assert replies, "the assistant must never be silent"
     return replies[0]
 

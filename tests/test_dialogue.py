@@ -15,7 +15,7 @@ _ids = itertools.count()
 
 
 async def say(services: Services, text: str, user: str = "u1", payload: str | None = None) -> Reply:
-    replies = await services.dialogue.handle(Incoming("test", user, text, payload, f"e{next(_ids)}"))
+    replies = await services.turns.run(Incoming("test", user, text, payload, f"e{next(_ids)}"))
     assert replies, "the assistant must never be silent"
     return replies[0]
 
