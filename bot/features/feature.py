@@ -1,8 +1,8 @@
 """The one interface a feature plugs in through; the composition root iterates the registered ones.
 
 A feature (dossiers, surveys, privacy, ...) brings any of: flows for the dialogue, web
-routes, `python -m bot` commands, background jobs. It is registered once, in
-``bot/app.py``'s ``FEATURES``; nothing else in the application names it. A feature never
+routes, `python -m bot` commands, background jobs, the retention of its own data. It is
+registered once, in ``bot/app.py``'s ``FEATURES``; nothing else in the application names it. A feature never
 imports the composition root: what it needs of the assembled application comes in as
 :class:`Parts` or :class:`Assembled` (typed structurally here), and its commands receive
 a ``services`` maker on their arguments.
@@ -90,6 +90,8 @@ class Feature:
 
 class NotServed(RuntimeError):
     """A feature's routes cannot be served as configured (a missing secret): the server says why."""
+
+    what = "routes"  # named in the operator's log: "<what> not served: <why>"
 
 
 @dataclass(frozen=True)

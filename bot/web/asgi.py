@@ -96,7 +96,7 @@ def feature_routes(runtime: Runtime) -> list[BaseRoute]:
         except NotServed as exc:
             if not runtime.channels and not runtime.services.settings.staff_console.enabled:
                 raise
-            log.warning("%s: routes not served: %s", feature.name, exc)
+            log.warning("%s not served (%s): %s", exc.what, feature.name, exc)
     return routes
 
 

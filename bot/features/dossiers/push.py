@@ -63,7 +63,7 @@ _EVENT_ID = re.compile(r"[\w.:\-]{1,100}")
 
 
 class PushNotConfigured(NotServed):
-    pass
+    what = "dossier push"
 
 
 def sign(secret: str, body: bytes) -> str:
