@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import Any
 
+from bot.app import FEATURES
 from bot.channels.zalo_check import register as register_zalo
 from bot.config import load_settings
-from bot.features.dossiers.cli import register as register_dossiers
-from bot.features.privacy.cli import register as register_privacy
-from bot.features.surveys.cli import register as register_surveys
 from bot.web.staff.cli import register as register_staff
 
 
@@ -23,7 +22,6 @@ def _logging(verbose: bool) -> None:
 
 async def _chat(urls: list[str], token: str | None) -> None:
     from bot.app import build_services, warn_unconfirmed
-    from bot.channels.console import run_console
 
     settings = load_settings()
     services = build_services(settings, urls, token)
@@ -33,8 +31,10 @@ async def _chat(urls: list[str], token: str | None) -> None:
             from bot.runtime import run_polling
 
             await run_polling(services)
-        else:
-            await run_console(services.dialogue, outbox=services.sessions)
+        else:  # the terminal, a channel like the others (inbox, workers, outbox, sender)
+            from bot.runtime import run_console
+
+            await run_console(services)
     finally:
         await services.aclose()
 
@@ -77,6 +77,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
+def _offline_services() -> Any:
+    """The services a command works with: the database and the features, no NLU (a feature's commands
+    get this as ``args.services``, so they need not import the composition root)."""
+    from bot.app import build_services
+
+    return build_services(load_settings(), [], None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Public-service assistant")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -98,11 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-nlu", action="store_true", help="do not start the NLU server (degraded mode)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (more than 1 needs PostgreSQL)")
     p.set_defaults(func=cmd_serve)
-    register_dossiers(sub)
-    register_surveys(sub)  # export, surveys demo|check|purge
-    register_privacy(sub)  # purge, consents
+    for feature in FEATURES:  # dossiers; export, surveys; purge, consents; ...
+        if feature.commands is not None:
+            feature.commands(sub)
     register_zalo(sub)  # zalo check
     register_staff(sub)  # staff add|list|disable|passwd (the web console's accounts)
+    parser.set_defaults(services=_offline_services)
     args = parser.parse_args(argv)
     _logging(args.verbose)
     return int(args.func(args))

@@ -5,21 +5,22 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.core.dialogue import Dialogue
-from bot.core.flows import Flow
 from bot.core.understanding import Understander
-from bot.features.dossiers.flow import DossierFlow
+from bot.features.dossiers import setup as dossiers_feature
 from bot.features.dossiers.keys import DEFAULT_FILE as DOSSIER_KEY_FILE
 from bot.features.dossiers.keys import load_hash_key
 from bot.features.dossiers.service import DossierService
-from bot.features.privacy.setup import build_privacy
-from bot.features.surveys.setup import SurveyComponents, build_surveys
-from bot.pipeline.workers import TurnStore
+from bot.features.feature import Feature, Registration
+from bot.features.privacy import setup as privacy_feature
+from bot.features.surveys import setup as surveys_feature
+from bot.features.surveys.setup import SurveyComponents
+from bot.pipeline.turns import TurnRunner
 from bot.storage import db
 from knowledge_base.loader import load_office, load_procedures
 from knowledge_base.resolver import Resolver
@@ -27,6 +28,14 @@ from knowledge_base.schema import Office, Procedure
 from nlu.client import NluClient
 
 log = logging.getLogger(__name__)
+
+# Every feature, registered once: its flows (offered a message in this order), routes, commands and jobs.
+# Privacy first: its /dulieu and /xoadulieu work whatever flow is active.
+FEATURES: tuple[Registration, ...] = (
+    privacy_feature.FEATURE,
+    surveys_feature.FEATURE,
+    dossiers_feature.FEATURE,
+)
 
 
 @dataclass(repr=False)  # its repr would print the whole catalogue (asyncio logs reprs of leaked tasks)
@@ -40,8 +49,13 @@ class Services:
     nlu: NluClient | None
     understander: Understander
     dialogue: Dialogue
+    turns: TurnRunner  # runs one turn in one transaction (bot/pipeline/turns.py)
     dossiers: DossierService
-    surveys: SurveyComponents | None = None
+    features: list[Feature] = field(default_factory=list)
+
+    @property
+    def surveys(self) -> SurveyComponents | None:
+        return next((f for f in self.features if isinstance(f, SurveyComponents)), None)
 
     async def aclose(self) -> None:
         if self.nlu is not None:
@@ -91,15 +105,24 @@ def build_services(
     nlu = NluClient(nlu_urls, nlu_token, settings.nlu.timeout_s) if nlu_urls else None
     understander = Understander(nlu, resolver, settings.nlu.intent_threshold, settings.dialogue.max_text_chars)
     dossiers = DossierService(load_hash_key(settings.path(DOSSIER_KEY_FILE)), office.phone)
-    surveys = build_surveys(settings, dossiers, procedures, office)  # registers the status-10 invitation hook
-    privacy = build_privacy(dossiers, procedures)  # first: /dulieu, /xoadulieu before any other claim
-    flows: list[Flow] = [privacy, *surveys.flows, DossierFlow(dossiers, procedures, office)]
-    dialogue = Dialogue(
-        understander, procedures, office, TurnStore(sessions), settings.centre.serves_levels, flows
-    )
+    features = [feature.build(_Parts(settings, sessions, procedures, office, dossiers)) for feature in FEATURES]
+    flows = [flow for feature in features for flow in feature.flows]
+    dialogue = Dialogue(understander, procedures, office, settings.centre.serves_levels, flows)
     return Services(
-        settings, engine, sessions, procedures, office, resolver, nlu, understander, dialogue, dossiers, surveys
+        settings, engine, sessions, procedures, office, resolver, nlu, understander, dialogue,
+        TurnRunner(sessions, dialogue), dossiers, features,
     )
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What a feature is built from (bot.features.feature.Parts)."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    procedures: dict[str, Procedure]
+    office: Office
+    dossiers: DossierService
 
 
 @contextlib.contextmanager

@@ -1,8 +1,11 @@
-"""The channels at work: inbox, workers, sender and the enabled platform adapters, started and stopped together.
+"""The channels at work: inbox, workers, sender, the enabled platform adapters and the features'
+jobs, started and stopped together.
 
 ``mode="webhook"``: the platforms push to our web server (``bot.web.asgi``), which needs
 every channel's secret — without one it refuses to start. ``mode="polling"``: Telegram
 and the Zalo Bot Platform are polled (no web server, no public URL; Zalo OA needs one).
+``mode="console"``: the terminal is the one channel (``make run`` without a token), its
+messages taking the same path: inbox, workers, outbox, sender.
 """
 
 from __future__ import annotations
@@ -14,20 +17,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Services
 from bot.channels.common import WebhookStore
 from bot.config import Settings
-from bot.features.privacy.purge import daily as daily_purge
-from bot.features.surveys.export_jobs import ExportJobs
+from bot.features.feature import Job, JobContext
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.sender import ChannelSender, Sender
+from bot.pipeline.sender import Sender
 from bot.pipeline.workers import InboxWorkers
-from bot.storage import db
 
 log = logging.getLogger(__name__)
-Mode = Literal["webhook", "polling"]
+Mode = Literal["webhook", "polling", "console"]
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram allows 1-256; 16 resists guessing
 
 
@@ -74,8 +75,7 @@ class Runtime:
     workers: InboxWorkers
     sender: Sender
     channels: dict[str, Any] = field(default_factory=dict)
-    own_engine: AsyncEngine | None = None
-    export_jobs: ExportJobs | None = None  # staff exports asked for in chat
+    jobs: list[Job] = field(default_factory=list)  # the features' (bot.features.feature)
     webhook_store: WebhookStore | None = None  # what the web chat's requests store events through
     _janitor: asyncio.Task[None] | None = None
 
@@ -85,8 +85,8 @@ class Runtime:
             log.warning("inbox: %d interrupted events will be processed again", n)
         self.workers.start()
         self.sender.start()
-        if self.export_jobs is not None:
-            await self.export_jobs.start()
+        for job in self.jobs:
+            await job.start()
         started: list[Any] = []
         try:
             for channel in self.channels.values():
@@ -95,6 +95,7 @@ class Runtime:
         except BaseException:
             for channel in reversed(started):
                 await channel.stop()
+            await self._stop_jobs()
             await self.workers.stop()
             await self.sender.stop()
             raise
@@ -104,8 +105,7 @@ class Runtime:
         if self._janitor is not None:
             self._janitor.cancel()
             await asyncio.gather(self._janitor, return_exceptions=True)
-        if self.export_jobs is not None:
-            await self.export_jobs.stop()
+        await self._stop_jobs()
         # Turns in progress finish and their replies go out before the platform clients close.
         await self.workers.stop()
         await self.sender.stop()
@@ -114,8 +114,13 @@ class Runtime:
                 await channel.stop()
             except Exception:
                 log.exception("stopping channel %s", channel.channel)
-        if self.own_engine is not None:
-            await self.own_engine.dispose()
+
+    async def _stop_jobs(self) -> None:
+        for job in reversed(self.jobs):
+            try:
+                await job.stop()
+            except Exception:
+                log.exception("stopping job %r", job)
 
     async def _purge_forever(self) -> None:
         keep = dt.timedelta(hours=self.services.settings.channels.inbox.retention_hours)
@@ -125,7 +130,6 @@ class Runtime:
                     log.info("inbox: %d old events deleted", n)
                 if n := await self.sender.purge_replies(keep):
                     log.info("outbox: %d old replies deleted", n)
-                await daily_purge(self.services)  # every retention period, once a day (bot/features/privacy/purge.py)
             except Exception:
                 log.exception("inbox: purge failed")
             await asyncio.sleep(3600)
@@ -148,6 +152,16 @@ async def run_polling(services: Services) -> None:
         await runtime.stop()
 
 
+async def run_console(services: Services) -> None:
+    """`make run` without a channel token: chat in the terminal until end of input or /thoat."""
+    runtime = build_runtime(services, "console")
+    await runtime.start()
+    try:
+        await runtime.channels["console"].finished.wait()
+    finally:
+        await runtime.stop()
+
+
 def build_runtime(services: Services, mode: Mode) -> Runtime:
     settings = services.settings
     if problems := check_settings(settings, mode):
@@ -156,22 +170,40 @@ def build_runtime(services: Services, mode: Mode) -> Runtime:
     httpx_log = logging.getLogger("httpx")
     httpx_log.setLevel(max(logging.WARNING, httpx_log.level))
     ch = settings.channels
-    sessions, own_engine = _channel_sessions(services)
+    sessions = services.sessions
     inbox = Inbox(sessions, lease_s=ch.inbox.lease_s, max_attempts=ch.inbox.max_attempts)
-    senders: list[ChannelSender] = []
-    holder: dict[str, Sender] = {}
+    # Rung by whoever stores an event (the webhook's store), awaited by the workers.
+    event_stored = asyncio.Event()
+    store = WebhookStore(inbox, event_stored.set, ch.server.store_timeout_s)
+    channels = _channels(services, mode, store)
+    sender = Sender(
+        sessions, list(channels.values()), concurrency=ch.sender.concurrency, max_attempts=ch.sender.max_attempts,
+        poll_s=ch.sender.poll_s, batch=ch.sender.batch,
+    )
     workers = InboxWorkers(
         inbox,
-        services.dialogue,
+        services.turns,
         concurrency=ch.inbox.workers,
         poll_s=ch.inbox.poll_s,
-        on_replies=lambda: holder["sender"].nudge(),
+        wake=event_stored,
+        on_replies=sender.nudge,
         failure_text=(
             "Dạ, hệ thống đang gặp sự cố nên chưa trả lời được tin nhắn này. Anh/Chị vui lòng thử lại sau "
             f"hoặc gọi {services.office.phone} ạ."
         ),
     )
-    store = WebhookStore(inbox, workers.wake, ch.server.store_timeout_s)
+    ctx = JobContext(services, outbox_queued=sender.nudge)
+    jobs = [job for feature in services.features for job in feature.jobs(ctx)]
+    return Runtime(services, mode, inbox, workers, sender, channels, jobs, webhook_store=store)
+
+
+def _channels(services: Services, mode: Mode, store: WebhookStore) -> dict[str, Any]:
+    """The enabled platform adapters, by channel name."""
+    settings, ch = services.settings, services.settings.channels
+    if mode == "console":
+        from bot.channels.console import ConsoleChannel
+
+        return {"console": ConsoleChannel(store, services.sessions)}
     channels: dict[str, Any] = {}
     max_body = ch.server.max_body_bytes
     if settings.telegram_bot_token:
@@ -198,32 +230,8 @@ def build_runtime(services: Services, mode: Mode) -> Runtime:
         from bot.channels.web import WebChannel
         from bot.web.chat.store import ChatStore
 
-        channels["web"] = WebChannel(ch.web, ChatStore(sessions, ch.web.limits))
-    senders = list(channels.values())
-    sender = Sender(
-        sessions, senders, concurrency=ch.sender.concurrency, max_attempts=ch.sender.max_attempts,
-        poll_s=ch.sender.poll_s, batch=ch.sender.batch,
-    )
-    holder["sender"] = sender
-    jobs = None
-    if services.surveys is not None:  # "/xuatbaocao" then answers at once; the file follows via the outbox
-        jobs = services.surveys.reports.jobs = ExportJobs(sessions, services.surveys.reports, on_queued=sender.nudge)
-    return Runtime(
-        services, mode, inbox, workers, sender, channels, own_engine, export_jobs=jobs, webhook_store=store
-    )
-
-
-def _channel_sessions(services: Services) -> tuple[async_sessionmaker[AsyncSession], AsyncEngine | None]:
-    """Sessions for the inbox and the sender: on SQLite from a small pool of open connections.
-
-    The application's SQLite engine opens a connection per session (an aiosqlite thread,
-    ~10-20 ms here); the webhook answers sooner when a few stay open.
-    """
-    if services.engine.dialect.name != "sqlite":
-        return services.sessions, None
-    engine = create_async_engine(services.engine.url, pool_size=4, max_overflow=16)
-    db.install_sqlite_pragmas(engine.sync_engine)
-    return db.session_factory(engine), engine
+        channels["web"] = WebChannel(ch.web, ChatStore(services.sessions, ch.web.limits))
+    return channels
 
 
 def _zalo_oa(services: Services, store: WebhookStore, max_body: int) -> Any:

@@ -77,7 +77,7 @@ async def load(services: Services, *records: Record) -> None:
 
 
 async def chat(services: Services, text: str, user: str = "citizen", payload: str | None = None) -> Reply:
-    replies = await services.dialogue.handle(Incoming("test", user, text, payload))
+    replies = await services.turns.run(Incoming("test", user, text, payload))
     assert replies, "the assistant must never be silent"
     return replies[0]
 

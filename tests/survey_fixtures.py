@@ -98,7 +98,7 @@ async def handover(services: Services, code: str = CODE, **kw: object) -> None:
 async def say(services: Services, text: str = "", user: str = "citizen", payload: str | None = None,
               channel: str = "test") -> Reply:
     """The first reply, without the degraded-mode note (these services run without NLU on purpose)."""
-    replies = await services.dialogue.handle(Incoming(channel, user, text, payload))
+    replies = await services.turns.run(Incoming(channel, user, text, payload))
     assert replies, "the assistant must never be silent"
     return replace(replies[0], text=replies[0].text.removeprefix(DEGRADED_NOTE))
 

@@ -145,3 +145,21 @@ def test_no_new_import_cycle() -> None:
 def test_the_cycle_check_sees_a_function_level_cycle(tmp_path: Path) -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == {frozenset({"a", "b", "c"})}
+
+
+@pytest.mark.parametrize("package", ["bot/features", "bot/core", "bot/pipeline"])
+def test_features_and_the_pipeline_never_import_the_composition_root(package: str) -> None:
+    """What a feature needs of the assembled application comes in (bot/features/feature.py)."""
+    root = {"bot.app", "bot.runtime", "bot.__main__"}
+    offenders = [f"{p.relative_to(ROOT)}: {m}" for p in python_files(package) for m in imported_modules(p) if m in root]
+    assert offenders == []
+
+
+def test_adapters_take_their_delivery_exceptions_from_the_channels_not_the_sender() -> None:
+    offenders = [
+        f"{p.relative_to(ROOT)}: {m}"
+        for p in python_files("bot/channels")
+        for m in imported_modules(p)
+        if m == "bot.pipeline.sender"
+    ]
+    assert offenders == []

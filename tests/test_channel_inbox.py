@@ -12,12 +12,14 @@ import pytest
 from fakes.db import BOTH, database_url, pg_schema_url
 from fakes.http import wait_for
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services, build_services
 from bot.config import load_settings
 from bot.core.messages import Incoming, Reply
 from bot.pipeline.inbox import InboundEvent, Inbox
 from bot.pipeline.models import InboxEvent
+from bot.pipeline.turns import TurnRunner
 from bot.pipeline.workers import InboxWorkers
 from bot.storage import db
 from bot.storage.models import Conversation, Outbox
@@ -131,7 +133,10 @@ class Flaky:
         self.failures = failures
         self.seen: list[str] = []
 
-    async def handle(self, msg: Incoming) -> list[Reply]:
+    async def hear(self, msg: Incoming) -> Incoming:
+        return msg
+
+    async def handle(self, session: AsyncSession, conv: Conversation, msg: Incoming) -> list[Reply]:
         self.seen.append(msg.text)
         if len(self.seen) <= self.failures:
             raise RuntimeError("boom")
@@ -141,7 +146,7 @@ class Flaky:
 async def test_a_failure_is_retried_not_dropped(svc: Services) -> None:
     inbox = Inbox(svc.sessions, max_attempts=5)
     flaky = Flaky(failures=2)
-    workers = InboxWorkers(inbox, flaky, poll_s=0.05)  # type: ignore[arg-type]
+    workers = InboxWorkers(inbox, TurnRunner(svc.sessions, flaky), poll_s=0.05)
     await inbox.accept(ev("k1", text="một"))
     # Retries wait 2 s, 4 s ...; pull them forward instead of waiting.
     async with svc.sessions() as session, session.begin():
@@ -168,7 +173,7 @@ async def test_a_failure_is_retried_not_dropped(svc: Services) -> None:
 async def test_a_poison_event_ends_failed_with_an_apology_and_the_next_goes_on(svc: Services) -> None:
     inbox = Inbox(svc.sessions, max_attempts=1)
     flaky = Flaky(failures=1)
-    workers = InboxWorkers(inbox, flaky, poll_s=0.05, failure_text="xin lỗi")  # type: ignore[arg-type]
+    workers = InboxWorkers(inbox, TurnRunner(svc.sessions, flaky), poll_s=0.05, failure_text="xin lỗi")
     await inbox.accept(ev("k1", text="một"))
     await inbox.accept(ev("k2", text="hai"))
     workers.start()
@@ -186,7 +191,7 @@ async def _both_finished(svc: Services) -> bool:
 async def test_state_replies_and_completion_commit_together(svc: Services) -> None:
     """A turn whose event was taken over leaves no trace: no state change, no reply."""
     inbox = Inbox(svc.sessions)
-    workers = InboxWorkers(inbox, svc.dialogue)
+    workers = InboxWorkers(inbox, svc.turns)
     await inbox.accept(ev("k1", text="", payload="m:procedures"))
     [claimed] = await inbox.claim(1)
     async with svc.sessions() as session, session.begin():  # another worker's claim replaces ours

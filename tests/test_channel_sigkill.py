@@ -65,7 +65,7 @@ async def reference(tmp_path: Path) -> tuple[dict[int, list[str]], dict[str, lis
                 event = to_event(Update.de_json(update(user, turn), None))
                 assert event is not None
                 msg = Incoming("telegram", event.user_id, event.text, event.payload)
-                out = await services.dialogue.handle(msg)
+                out = await services.turns.run(msg)
                 replies += len(out)
                 sent.setdefault(10_000 + user, []).extend(
                     html.unescape(m.text) for r in out for m in render(r)

@@ -19,13 +19,14 @@ import pytest
 from fakes.db import pg_schema_url
 from fakes.http import wait_for
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services, build_services
 from bot.config import load_settings
-from bot.core.dialogue import Dialogue
 from bot.core.messages import Incoming, Reply
 from bot.pipeline.inbox import InboundEvent, Inbox
 from bot.pipeline.models import InboxEvent
+from bot.pipeline.turns import Finish, TurnRunner
 from bot.pipeline.workers import InboxWorkers
 from bot.runtime import build_runtime
 from bot.storage.models import Conversation, Outbox
@@ -54,17 +55,17 @@ async def two(pg_url: str, nlu_server: tuple[str, str | None]) -> AsyncIterator[
 
 
 class Recording:
-    """The real dialogue, noting which process handled which message, and two of one user at once."""
+    """The real turns, noting which process handled which message, and two of one user at once."""
 
-    def __init__(self, inner: Dialogue, name: str, log: list[tuple[str, str, str]], busy: set[str]) -> None:
+    def __init__(self, inner: TurnRunner, name: str, log: list[tuple[str, str, str]], busy: set[str]) -> None:
         self.inner, self.name, self.log, self.busy = inner, name, log, busy
 
-    async def handle(self, msg: Incoming) -> list[Reply]:
+    async def run(self, msg: Incoming, finish: Finish | None = None) -> list[Reply]:
         if msg.user_id in self.busy:  # noted, not raised: the worker would take an exception for a retry
             self.log.append((self.name, msg.user_id, "TWO AT ONCE"))
         self.busy.add(msg.user_id)
         try:
-            replies = await self.inner.handle(msg)
+            replies = await self.inner.run(msg, finish)
             await asyncio.sleep(0)  # let the other process run in between
         finally:
             self.busy.discard(msg.user_id)
@@ -102,7 +103,7 @@ async def test_two_runtimes_process_each_users_events_in_order_and_once(two: tup
                for u in range(10)}
     runtimes = []
     for name, services in zip("ab", two, strict=True):
-        services.dialogue = cast(Dialogue, Recording(services.dialogue, name, log, busy))
+        services.turns = cast(TurnRunner, Recording(services.turns, name, log, busy))
         runtimes.append(build_runtime(services, "webhook"))
     for user, texts in scripts.items():  # a burst: everything stored before anyone processes
         await _accept(runtimes[int(user) % 2].inbox, user, texts)
@@ -165,8 +166,8 @@ async def test_a_process_killed_mid_event_is_recovered_by_another_once_and_in_or
         finished_by_dead = {k for k, (s, _, _) in before.items() if s == "done"}
 
         log: list[tuple[str, str, str]] = []
-        survivor = InboxWorkers(Inbox(services.sessions), cast(Dialogue, Recording(
-            services.dialogue, "survivor", log, set())), poll_s=0.2)
+        survivor = InboxWorkers(Inbox(services.sessions), cast(TurnRunner, Recording(
+            services.turns, "survivor", log, set())), poll_s=0.2)
         survivor.start()
         try:
             async def done() -> bool:
@@ -193,11 +194,13 @@ async def _crashing_worker(url: str, nlu_url: str, token: str) -> None:
     services = _services(url, (nlu_url, token or None), migrate=False)
 
     class Crashing:
-        async def handle(self, msg: Incoming) -> list[Reply]:
-            replies = await services.dialogue.handle(msg)
-            if msg.text == CRASH_TEXT:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return replies
+        async def run(self, msg: Incoming, finish: Finish) -> list[Reply]:
+            async def crash_first(session: AsyncSession, replies: list[Reply]) -> bool:
+                if msg.text == CRASH_TEXT:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return await finish(session, replies)
+
+            return await services.turns.run(msg, crash_first)
 
     workers = InboxWorkers(Inbox(services.sessions, lease_s=2), cast(Any, Crashing()), poll_s=0.1)
     workers.start()

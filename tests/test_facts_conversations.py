@@ -28,7 +28,7 @@ def test_the_set_has_at_least_40_conversations_each_with_its_record_and_fact() -
 
 
 async def _say(services: Services, user: str, text: str = "", payload: str | None = None) -> Reply:
-    replies = await services.dialogue.handle(Incoming("test", user, text, payload))
+    replies = await services.turns.run(Incoming("test", user, text, payload))
     assert replies, "the assistant must never be silent"
     return replies[0]
 

@@ -36,7 +36,7 @@ async def _send(services: Services, inbox: Inbox, workers: InboxWorkers, key: st
 
 async def test_erasure_inside_a_worker_turn(svc: Services) -> None:
     inbox = Inbox(svc.sessions)
-    workers = InboxWorkers(inbox, svc.dialogue)
+    workers = InboxWorkers(inbox, svc.turns)
     await _send(svc, inbox, workers, "1", "tôi muốn phản ánh cán bộ hướng dẫn chưa rõ giấy tờ cần nộp")
     await _send(svc, inbox, workers, "2", "1")
     assert await count(svc, FeedbackTicket, FeedbackTicket.user_id == USER) == 1

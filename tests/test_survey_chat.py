@@ -50,5 +50,5 @@ async def test_survey_through_the_nlu(services: Services) -> None:
 
 async def test_survey_in_degraded_mode(offline_services: Services) -> None:
     await _scenario(offline_services)
-    [reply] = await offline_services.dialogue.handle(Incoming("test", "citizen", "đánh giá"))
+    [reply] = await offline_services.turns.run(Incoming("test", "citizen", "đánh giá"))
     assert reply.text.startswith(DEGRADED_NOTE)  # the citizen is told, and the survey still works

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bot.app import build_services
 from bot.config import load_settings
-from bot.core.dialogue import Dialogue
 from bot.core.messages import Incoming
+from bot.pipeline.turns import TurnRunner
 
 # Short conversations in the way citizens write (own sentences; not evaluation data).
 CONVERSATIONS: list[list[str]] = [
@@ -46,14 +46,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _user(dialogue: Dialogue, uid: str, turns: list[str], latencies: list[float]) -> None:
+async def _user(runner: TurnRunner, uid: str, turns: list[str], latencies: list[float]) -> None:
     for text in turns:
         start = time.perf_counter()
-        await dialogue.handle(Incoming("bench", uid, text))
+        await runner.run(Incoming("bench", uid, text))
         latencies.append((time.perf_counter() - start) * 1000)
 
 
-async def open_loop(dialogue: Dialogue, rate: float, seconds: float) -> list[float]:
+async def open_loop(runner: TurnRunner, rate: float, seconds: float) -> list[float]:
     """Messages arrive at ``rate`` per second from ever new users, whatever the replies take."""
     latencies: list[float] = []
     tasks = []
@@ -62,17 +62,17 @@ async def open_loop(dialogue: Dialogue, rate: float, seconds: float) -> list[flo
     for i in range(int(rate * seconds)):
         await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
         text = rnd.choice(rnd.choice(CONVERSATIONS))
-        tasks.append(asyncio.create_task(_user(dialogue, f"open-{i % 200}", [text], latencies)))
+        tasks.append(asyncio.create_task(_user(runner, f"open-{i % 200}", [text], latencies)))
     await asyncio.gather(*tasks)
     return latencies
 
 
-async def closed_loop(dialogue: Dialogue, users: int, rounds: int) -> tuple[int, float]:
+async def closed_loop(runner: TurnRunner, users: int, rounds: int) -> tuple[int, float]:
     latencies: list[float] = []
     start = time.perf_counter()
     await asyncio.gather(
         *(
-            _user(dialogue, f"sat-{u}", [t for _ in range(rounds) for t in CONVERSATIONS[u % len(CONVERSATIONS)]],
+            _user(runner, f"sat-{u}", [t for _ in range(rounds) for t in CONVERSATIONS[u % len(CONVERSATIONS)]],
                   latencies)
             for u in range(users)
         )
@@ -84,9 +84,9 @@ async def run(urls: list[str], token: str | None, nlu_pid: int | None, db_path: 
     settings = load_settings(database={"url": f"sqlite+aiosqlite:///{db_path}"})
     services = build_services(settings, urls, token)
     try:
-        await closed_loop(services.dialogue, 8, 1)  # warm-up: caches, connections
-        latencies = await open_loop(services.dialogue, rate=20, seconds=20)
-        count, elapsed = await closed_loop(services.dialogue, users=32, rounds=3)
+        await closed_loop(services.turns, 8, 1)  # warm-up: caches, connections
+        latencies = await open_loop(services.turns, rate=20, seconds=20)
+        count, elapsed = await closed_loop(services.turns, users=32, rounds=3)
     finally:
         await services.aclose()
     return {

@@ -27,9 +27,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.channel_settings import TelegramSettings
 from bot.channels.common import SecretTokenChannel, WebhookStore, keep_polled, split_text, translate, utf16_len
+from bot.channels.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.core.messages import Reply
 from bot.pipeline.inbox import InboundEvent
-from bot.pipeline.sender import PermanentFailure, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
 

@@ -26,11 +26,11 @@ from bot.channels.common import (
     split_text,
     translate,
 )
+from bot.channels.delivery import PermanentFailure, RetryLater
 from bot.channels.zalo_bot_client import ZaloBotClient, ZaloBotError
 from bot.channels.zalo_errors import Action, bot_action
 from bot.core.messages import Reply
 from bot.pipeline.inbox import InboundEvent
-from bot.pipeline.sender import PermanentFailure, RetryLater
 
 log = logging.getLogger(__name__)
 

@@ -43,12 +43,12 @@ from bot.channels.common import (
     split_text,
     translate,
 )
+from bot.channels.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.channels.zalo_errors import Action, oa_action, oa_meaning
 from bot.channels.zalo_oa_client import SendResult, ZaloOAClient, signature
 from bot.channels.zalo_oa_tokens import ZaloTokenStore
 from bot.core.messages import Reply
 from bot.pipeline.inbox import InboundEvent
-from bot.pipeline.sender import PermanentFailure, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
 

@@ -1,35 +1,11 @@
-"""Loading and saving conversation state, one short transaction per message."""
+"""The chat's conversation row, loaded (or created) inside the turn's transaction (bot/pipeline/turns.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Conversation, utcnow
-
-
-class ConversationStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    @asynccontextmanager
-    async def open(self, channel: str, user_id: str) -> AsyncIterator[tuple[AsyncSession, Conversation]]:
-        """The chat's state inside a transaction that commits when the block ends."""
-        for attempt in range(2):
-            try:
-                async with self._sessions() as session, session.begin():
-                    conv = await load_conversation(session, channel, user_id)
-                    yield session, conv
-                    conv.updated_at = utcnow()
-                return
-            except IntegrityError:
-                # Two first messages of one chat raced to create its row: the loser reloads it.
-                if attempt:
-                    raise
+from bot.storage.models import Conversation
 
 
 async def load_conversation(session: AsyncSession, channel: str, user_id: str) -> Conversation:

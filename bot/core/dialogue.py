@@ -1,14 +1,19 @@
-"""The dialogue: one incoming message in, replies out. Channel-agnostic."""
+"""The dialogue: one incoming message in, replies out. Channel-agnostic.
+
+It neither opens nor commits a transaction: whoever runs the turn does
+(bot/pipeline/turns.py) and passes the session and the chat's conversation in.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import answers, texts
-from bot.core.conversations import ConversationStore
 from bot.core.flows import Flow, Turn
 from bot.core.messages import Button, Incoming, Reply, offer_buttons
 from bot.core.understanding import PROCEDURE_INTENTS, Understander, Understanding
@@ -36,6 +41,13 @@ DEGRADED_NOTE = texts.DEGRADED_NOTE
 POPULAR = ("1.001193", "1.000894", "1.004222", "1.014061", "1.013978")
 
 
+@dataclass(frozen=True)
+class Heard:
+    msg: Incoming
+    text: str  # cleaned
+    understanding: Understanding | None  # None for button presses, typed numbers and empty text
+
+
 class Dialogue:
     """Answers citizens from the knowledge base, keeping per-chat state in the database."""
 
@@ -44,7 +56,6 @@ class Dialogue:
         understander: Understander,
         procedures: dict[str, Procedure],
         office: Office,
-        store: ConversationStore,
         serves_levels: list[str],
         flows: list[Flow] | None = None,
         today: Callable[[], dt.date] = vietnam_today,
@@ -54,24 +65,28 @@ class Dialogue:
         self._understander = understander
         self._procedures = procedures
         self._office = office
-        self._store = store
         self._serves = serves_levels
 
-    async def handle(self, msg: Incoming) -> list[Reply]:
-        """Replies to one message; state changes are committed before returning."""
+    async def hear(self, msg: Incoming) -> Heard:
+        """The message cleaned and understood; no database (the turn's transaction is not open yet)."""
         text = clean(msg.text or "").strip()
         understanding = None
         if msg.payload is None and normalize(text) and not text.isdigit():
             understanding = await self._understander.understand(text)
-        async with self._store.open(msg.channel, msg.user_id) as (session, conv):
-            number = small_number(text) if msg.payload is None else None
-            if number is not None and (chosen := self._typed_choice(conv, number)):
-                msg = replace(msg, payload=chosen)
-            turn = Turn(session, conv, msg, text, understanding)
-            replies = await self._with_flows(turn) or self._respond(conv, msg, text, understanding)
-            if understanding is not None and not understanding.nlu_used and replies:
-                replies[0] = replace(replies[0], text=DEGRADED_NOTE + replies[0].text)
-            conv.pending = offer_buttons(conv.pending, [[b.label, b.payload] for r in replies for b in r.buttons])
+        return Heard(msg, text, understanding)
+
+    async def handle(self, session: AsyncSession, conv: Conversation, heard: Heard) -> list[Reply]:
+        """Replies to one message; the chat's state changes through ``session``, in the caller's
+        transaction, which the caller commits or rolls back (nothing is committed here)."""
+        msg, text, understanding = heard.msg, heard.text, heard.understanding
+        number = small_number(text) if msg.payload is None else None
+        if number is not None and (chosen := self._typed_choice(conv, number)):
+            msg = replace(msg, payload=chosen)
+        turn = Turn(session, conv, msg, text, understanding)
+        replies = await self._with_flows(turn) or self._respond(conv, msg, text, understanding)
+        if understanding is not None and not understanding.nlu_used and replies:
+            replies[0] = replace(replies[0], text=DEGRADED_NOTE + replies[0].text)
+        conv.pending = offer_buttons(conv.pending, [[b.label, b.payload] for r in replies for b in r.buttons])
         return replies
 
     async def _with_flows(self, turn: Turn) -> list[Reply] | None:
@@ -79,7 +94,7 @@ class Dialogue:
         if turn.msg.payload is None and turn.text.startswith("/"):
             # A command interrupts whatever step is waiting (a receipt code, a survey answer).
             for flow in self._flows:
-                if _claims(flow, turn):
+                if flow.claims(turn):
                     return await flow.start(turn)
         active = turn.flow_state.get("name")
         for flow in self._flows:
@@ -92,7 +107,7 @@ class Dialogue:
                 return replies
             if (payload.startswith("m:") and payload[2:] in flow.intents) or (
                 u is not None and u.intent in flow.intents and (u.sure or u.dossier_codes)
-            ) or _claims(flow, turn):
+            ) or flow.claims(turn):
                 return await flow.start(turn)
         return None
 
@@ -195,12 +210,6 @@ class Dialogue:
 
     def _not_understood(self) -> Reply:
         return Reply(texts.not_understood(self._office), MENU)
-
-
-def _claims(flow: Flow, turn: Turn) -> bool:
-    """Optional ``claims(turn) -> bool`` of a flow: its own commands (e.g. "hủy theo dõi"), any intent."""
-    claims = getattr(flow, "claims", None)
-    return bool(claims is not None and claims(turn))
 
 
 def _short(name: str, limit: int = 60) -> str:

@@ -3,8 +3,8 @@
 A flow owns some intents and, while it is active, the chat's next messages.
 Its state lives in ``Conversation.pending["flow"]`` and its own tables, inside
 the same transaction as the rest of the turn, so a restart resumes it.
-A flow may also define ``claims(turn) -> bool`` to be started for messages the
-NLU cannot be trusted with, such as a command ("hủy theo dõi").
+Besides its intents and buttons, a flow claims the messages the NLU cannot be
+trusted with, such as its commands ("/xoadulieu", "hủy theo dõi").
 """
 
 from __future__ import annotations
@@ -51,4 +51,8 @@ class Flow(Protocol):
 
     async def resume(self, turn: Turn) -> list[Reply] | None:
         """Continue while the flow is active; None hands the message back to the dialogue."""
+        ...
+
+    def claims(self, turn: Turn) -> bool:
+        """True to start for this message whatever was understood (a command of its own)."""
         ...

@@ -29,6 +29,7 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default=())
     attachment: str | None = None  # path of a file to send with the text (e.g. a staff XLSX report)
+    notice: bool = False  # sent on the assistant's own initiative (a notification), not answering a message
 
 
 def offer_buttons(pending: dict[str, Any] | None, buttons: list[list[str]]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.channel_settings import RateLimits
+from bot.channels.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.core.conversations import load_conversation
 from bot.core.messages import Button, Reply, offer_buttons
 from bot.ops import metrics
@@ -35,20 +36,6 @@ from bot.storage.models import Outbox, utcnow
 
 log = logging.getLogger(__name__)
 LEADER_LOCK = 0x7474_6863_5F73  # "tthc_s": one sending process per database
-
-
-class RetryLater(Exception):
-    def __init__(self, after_s: float, reason: str = "rate limited") -> None:
-        super().__init__(f"{reason}; retry after {after_s}s")
-        self.after_s = after_s
-
-
-class Undeliverable(Exception):
-    """The platform will not take this message for this user (blocked, outside the reply window)."""
-
-
-class PermanentFailure(Exception):
-    """Retrying will not help (a malformed request)."""
 
 
 class ChannelSender(Protocol):
@@ -71,7 +58,7 @@ def reply_of(row: Outbox) -> Reply:
             buttons.append(Button(str(b.get("label", "")), str(b.get("payload", ""))))
         elif isinstance(b, list | tuple) and len(b) == 2:
             buttons.append(Button(str(b[0]), str(b[1])))
-    return Reply(row.text, tuple(buttons), row.attachment)
+    return Reply(row.text, tuple(buttons), row.attachment, notice=not row.dedupe_key.startswith("reply:"))
 
 
 class Sender:

@@ -2,7 +2,7 @@
 
 Routes: ``GET /healthz``, ``/livez``, ``/metrics`` (README "Operations"); ``POST /telegram/webhook``, ``/zalo/webhook``,
 ``/zalo-bot/webhook`` for the enabled channels; plus the routes features bring
-(``bot.features.dossiers.push.push_routes`` when present). A webhook only stores the event and
+(``Feature.routes``, e.g. the dossier push). A webhook only stores the event and
 answers; workers process it. Bodies over the limit are refused with 413 before any
 route runs, whatever ``Content-Length`` claims.
 """
@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.features.feature import NotServed
 from bot.ops import health, metrics
 from bot.runtime import Runtime
 from bot.web.body_limit import BodyLimit
@@ -28,22 +29,21 @@ log = logging.getLogger(__name__)
 
 
 def feature_routes(runtime: Runtime) -> list[BaseRoute]:
-    """Routes other features contribute, when present and configured.
+    """Routes the features bring (bot.features.feature), those their settings allow.
 
-    The dossier push refuses to exist without its secret; then the server runs without
-    it when it has channels to serve, and refuses to start when it would serve nothing.
+    A feature's routes may refuse to exist (the dossier push without its secret); then the
+    server runs without them when it has something else to serve, and refuses to start when
+    it would serve nothing.
     """
-    try:
-        from bot.features.dossiers.push import PushNotConfigured, push_routes
-    except ImportError:
-        return []
-    try:
-        return list(push_routes(runtime.services))
-    except PushNotConfigured as exc:
-        if not runtime.channels and not runtime.services.settings.staff_console.enabled:
-            raise
-        log.warning("dossier push not served: %s", exc)
-        return []
+    routes: list[BaseRoute] = []
+    for feature in runtime.services.features:
+        try:
+            routes += feature.routes()
+        except NotServed as exc:
+            if not runtime.channels and not runtime.services.settings.staff_console.enabled:
+                raise
+            log.warning("%s not served (%s): %s", exc.what, feature.name, exc)
+    return routes
 
 
 def create_app(

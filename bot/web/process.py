@@ -56,9 +56,9 @@ def _nlu(settings: Settings, wanted: bool) -> Iterator[tuple[list[str], str | No
 def _checked_app(
     settings: Settings, urls: list[str], token: str | None, *, migrate: bool
 ) -> tuple[Starlette, Services]:
-    """The app of one process; raises ConfigError or PushNotConfigured when it must not start."""
+    """The app of one process; raises ConfigError or NotServed (a feature's routes) when it must not start."""
     from bot.app import build_services, warn_unconfirmed
-    from bot.features.dossiers.push import PushNotConfigured
+    from bot.features.feature import NotServed
     from bot.runtime import ConfigError, build_runtime
     from bot.web.asgi import create_app
 
@@ -66,7 +66,7 @@ def _checked_app(
     warn_unconfirmed(services.office)
     try:
         return create_app(build_runtime(services, "webhook")), services
-    except (ConfigError, PushNotConfigured):
+    except (ConfigError, NotServed):
         asyncio.run(services.aclose())
         raise
 
@@ -86,7 +86,7 @@ def worker_app() -> Starlette:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bot.features.dossiers.push import PushNotConfigured
+    from bot.features.feature import NotServed
     from bot.runtime import ConfigError, check_settings
 
     settings = load_settings()
@@ -103,7 +103,7 @@ def serve(args: argparse.Namespace) -> int:
     with _nlu(settings, has_channels and not args.no_nlu) as (urls, token):
         try:
             app, services = _checked_app(settings, urls, token, migrate=True)
-        except (ConfigError, PushNotConfigured) as exc:
+        except (ConfigError, NotServed) as exc:
             print(f"cannot start: {exc}", file=sys.stderr)
             return 2
         if workers == 1:

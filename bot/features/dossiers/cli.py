@@ -7,8 +7,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.config import load_settings
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dossiers", help="dossier records: import the one-stop system's export, demo data")
@@ -25,12 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=cmd_demo)
 
 
-async def _import(path: Path) -> int:
-    from bot.app import build_services
+async def _import(args: argparse.Namespace, path: Path) -> int:
     from bot.features.dossiers.importer import import_file
 
     # The full composition, so hooks plugged into the service (surveys) see imported changes too.
-    services = build_services(load_settings(), [], None)
+    services = args.services()
     try:
         report = await import_file(services.dossiers, services.sessions, path)
     finally:
@@ -39,12 +36,11 @@ async def _import(path: Path) -> int:
     return 0 if report.ok else 1
 
 
-async def _demo() -> int:
-    from bot.app import build_services
+async def _demo(args: argparse.Namespace) -> int:
     from bot.features.dossiers import demo
     from bot.features.dossiers.importer import import_records
 
-    services = build_services(load_settings(), [], None)
+    services = args.services()
     try:
         today = services.dossiers.today()
         report = await import_records(
@@ -61,8 +57,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"{args.file}: no such file", file=sys.stderr)
         return 2
-    return asyncio.run(_import(args.file))
+    return asyncio.run(_import(args, args.file))
 
 
-def cmd_demo(_: argparse.Namespace) -> int:
-    return asyncio.run(_demo())
+def cmd_demo(args: argparse.Namespace) -> int:
+    return asyncio.run(_demo(args))

@@ -47,10 +47,11 @@ from bot.features.dossiers.fields import (
 from bot.features.dossiers.keys import EXAMPLE_VALUES
 from bot.features.dossiers.models import Dossier, DossierPushEvent
 from bot.features.dossiers.service import DossierService, insert_ignore
+from bot.features.feature import NotServed
 from nlu.normalize import small_number
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.features.feature import Parts
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,8 @@ MAX_AHEAD = dt.timedelta(minutes=5)  # clock skew allowed between the one-stop s
 _EVENT_ID = re.compile(r"[\w.:\-]{1,100}")
 
 
-class PushNotConfigured(RuntimeError):
-    pass
+class PushNotConfigured(NotServed):
+    what = "dossier push"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -120,7 +121,7 @@ def _raise(message: str) -> Any:
     raise FieldError(message)
 
 
-def push_routes(services: Services) -> list[Route]:
+def push_routes(services: Parts) -> list[Route]:
     """The push endpoint; refuses to be built without a secret (never an open endpoint)."""
     secret = os.environ.get(SECRET_ENV, "")
     if len(secret) < 16 or secret.strip().lower() in EXAMPLE_VALUES:

@@ -9,8 +9,6 @@ import getpass
 import sys
 from pathlib import Path
 
-from bot.config import load_settings
-
 
 def day(text: str) -> dt.date:
     """An argparse type: a YYYY-MM-DD date."""
@@ -42,11 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=cmd_consents)
 
 
-async def _purge() -> int:
-    from bot.app import build_services
+async def _purge(args: argparse.Namespace) -> int:
     from bot.features.privacy.purge import purger
 
-    services = build_services(load_settings(), [], None)
+    services = args.services()
     try:
         done = await purger(services).run()
     finally:
@@ -55,15 +52,14 @@ async def _purge() -> int:
     return 0
 
 
-def cmd_purge(_: argparse.Namespace) -> int:
-    return asyncio.run(_purge())
+def cmd_purge(args: argparse.Namespace) -> int:
+    return asyncio.run(_purge(args))
 
 
 async def _consents(args: argparse.Namespace, fmt: str, channel: str | None, user_id: str | None) -> int:
-    from bot.app import build_services
     from bot.features.privacy.consents import ConsentQuery, consent_rows, record_audit, write
 
-    services = build_services(load_settings(), [], None)
+    services = args.services()
     q = ConsentQuery(channel, user_id, args.start, args.end)
     actor = args.actor or f"cli:{getpass.getuser()}"
     try:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import weakref
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,16 +22,13 @@ from bot.config import Settings
 from bot.features.dossiers.fields import CLOSED
 from bot.features.dossiers.models import Dossier, DossierLookupFailure, DossierSubscription
 from bot.features.dossiers.service import DOSSIER_WINDOW
+from bot.features.feature import Assembled, Feature
 from bot.features.privacy import texts
 from bot.features.surveys.export import delete_old_exports
 from bot.pipeline.models import InboxEvent
 from bot.pipeline.sqlite_gate import writing
 from bot.storage.models import Conversation, ExportJob, Outbox, utcnow
 from bot.web.chat.models import WebMessage, WebSession
-
-if TYPE_CHECKING:
-    from bot.app import Services
-    from bot.features.surveys.service import SurveyService
 
 log = logging.getLogger(__name__)
 DAY = dt.timedelta(days=1)
@@ -42,12 +39,12 @@ class Purger:
         self,
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
-        surveys: SurveyService | None = None,
+        features: Sequence[Feature] = (),
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
-        self._surveys = surveys
+        self._features = features
         self._clock = clock
         self._batch = settings.retention.batch_size
 
@@ -94,9 +91,9 @@ class Purger:
         done["subscriptions_closed"] = await self._delete(
             DossierSubscription, DossierSubscription.dossier_id.in_(closed)
         )
-        if self._surveys is not None:
+        for feature in self._features:  # each feature's own data (survey answers past surveys.retention_days)
             async with writing(self._sessions), self._sessions() as session, session.begin():
-                done.update({f"surveys_{k}": v for k, v in (await self._surveys.apply_retention(session)).items()})
+                done.update({f"{feature.name}_{k}": v for k, v in (await feature.retention(session)).items()})
         # A finished chat export names the staff chat that asked; it goes with the file it made.
         done["export_jobs"] = await self._delete(
             ExportJob, ExportJob.status.in_(("done", "failed")),
@@ -124,16 +121,15 @@ class Purger:
                 return total
 
 
-def purger(services: Services) -> Purger:
-    surveys = services.surveys.service if services.surveys is not None else None
-    return Purger(services.sessions, services.settings, surveys, clock=services.dossiers.clock)
+def purger(services: Assembled) -> Purger:
+    return Purger(services.sessions, services.settings, services.features, clock=services.dossiers.clock)
 
 
-# Per Services object (the weak reference tells a reused id() apart): when its purge last ran.
-_last_run: dict[int, tuple[weakref.ref[Services], dt.datetime]] = {}
+# Per application (the weak reference tells a reused id() apart): when its purge last ran.
+_last_run: dict[int, tuple[weakref.ref[Assembled], dt.datetime]] = {}
 
 
-async def daily(services: Services) -> None:
+async def daily(services: Assembled) -> None:
     """The server's janitor calls this hourly; the purge runs at start and then once a day per process.
 
     Several processes each running it is harmless: a second run finds nothing to do.

@@ -45,10 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 async def _export(args: argparse.Namespace, fmt: str) -> int:
     from tqdm import tqdm
 
-    from bot.app import build_services
     from bot.features.surveys.export import ExportRequest, count_rows, export, record_audit
 
-    services = build_services(load_settings(), [], None)
+    services = args.services()
     try:
         assert services.surveys is not None
         svc = services.surveys.service
@@ -80,11 +79,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     return asyncio.run(_export(args, fmt))
 
 
-async def _demo(count: int, form_id: str | None) -> int:
-    from bot.app import build_services
+async def _demo(args: argparse.Namespace, count: int, form_id: str | None) -> int:
     from bot.features.surveys.demo import load_demo
 
-    services = build_services(load_settings(), [], None)
+    services = args.services()
     try:
         assert services.surveys is not None
         svc = services.surveys.service
@@ -102,7 +100,7 @@ async def _demo(count: int, form_id: str | None) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    return asyncio.run(_demo(args.count, args.form))
+    return asyncio.run(_demo(args, args.count, args.form))
 
 
 def cmd_check(_: argparse.Namespace) -> int:

@@ -1,0 +1,103 @@
+"""The one interface a feature plugs in through; the composition root iterates the registered ones.
+
+A feature (dossiers, surveys, privacy, ...) brings any of: flows for the dialogue, web
+routes, `python -m bot` commands, background jobs, the retention of its own data. It is
+registered once, in ``bot/app.py``'s ``FEATURES``; nothing else in the application names it. A feature never
+imports the composition root: what it needs of the assembled application comes in as
+:class:`Parts` or :class:`Assembled` (typed structurally here), and its commands receive
+a ``services`` maker on their arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import BaseRoute
+
+from bot.config import Settings
+from bot.core.flows import Flow
+from knowledge_base.schema import Office, Procedure
+
+if TYPE_CHECKING:
+    from bot.features.dossiers.service import DossierService
+
+
+class Parts(Protocol):
+    """What the composition root has built when features are built (bot.app.Services is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def procedures(self) -> dict[str, Procedure]: ...
+    @property
+    def office(self) -> Office: ...
+    @property
+    def dossiers(self) -> DossierService: ...  # shared: other features hook into its status changes
+
+
+class Assembled(Parts, Protocol):
+    """The running application as jobs and commands see it (bot.app.Services is one)."""
+
+    @property
+    def features(self) -> list[Feature]: ...
+
+
+class Job(Protocol):
+    """Background work the runtime starts after the channels' workers and stops before them."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job gets from the running process."""
+
+    services: Assembled
+    outbox_queued: Callable[[], None]  # wakes the sender: a job queued messages outside a turn
+    every: dt.timedelta = dt.timedelta(hours=1)  # how often periodic jobs look for work
+
+
+class Feature:
+    """A built feature. The defaults contribute nothing; a feature overrides what it brings."""
+
+    name = "feature"
+
+    @property
+    def flows(self) -> list[Flow]:
+        """In the order the dialogue offers them a message (the order of ``FEATURES``, then this list)."""
+        return []
+
+    def routes(self) -> list[BaseRoute]:
+        """Web routes; raise :class:`NotServed` when the feature's settings forbid serving them."""
+        return []
+
+    def jobs(self, ctx: JobContext) -> list[Job]:
+        return []
+
+    async def retention(self, session: AsyncSession) -> dict[str, int]:
+        """Its own personal data past retention, removed or unlinked in ``session`` (the daily purge,
+        bot/features/privacy/purge.py); rows affected per kind."""
+        return {}
+
+
+class NotServed(RuntimeError):
+    """A feature's routes cannot be served as configured (a missing secret): the server says why."""
+
+    what = "routes"  # named in the operator's log: "<what> not served: <why>"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A feature as the composition root sees it before anything is built."""
+
+    name: str
+    build: Callable[[Parts], Feature]
+    commands: Callable[[argparse._SubParsersAction], None] | None = None  # `python -m bot <command>`
