@@ -125,6 +125,12 @@ def _meaningful(alias: str) -> bool:
     return any(w.casefold().strip(",;:") not in PLAIN_WORDS for w in words)
 
 
+def without_level(name: str) -> str:
+    """The name without its level qualifier: "Cấp thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)" and its
+    "(... cấp trung ương)" twin are one procedure handled at two levels."""
+    return _LEVEL_TAIL.sub("", _SCOPE.sub("", name)).strip(" ,.-–").casefold()
+
+
 def _without_tail(text: str) -> str:
     """The text without a trailing level or agency qualifier (repeatedly: "... tại Cục X cấp Bộ")."""
     while True:

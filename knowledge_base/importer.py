@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from knowledge_base.aliases import derive_aliases, shared_too_widely
+from knowledge_base.everyday import load_everyday, with_everyday
 from knowledge_base.import_report import render_report
 from knowledge_base.record_parsing import Issue, clean, clip, parse_channels
 from knowledge_base.record_rates import date_rows
@@ -251,5 +252,6 @@ def load_national(path: Path = NATIONAL_PATH) -> dict[str, Procedure]:
 
 
 def merge(curated: Mapping[str, Procedure], imported: Mapping[str, Procedure]) -> dict[str, Procedure]:
-    """All entries by code, a curated entry replacing the imported one of the same code."""
-    return {**imported, **curated}
+    """All entries by code, a curated entry replacing the imported one of the same code, with the
+    citizens' everyday names for them (``knowledge_base.everyday``)."""
+    return with_everyday({**imported, **curated}, load_everyday())

@@ -40,12 +40,8 @@ How it scores (the precomputed index is in ``resolver_index``):
    folded reading names nothing. Siblings that share an alias (a family's name)
    are ordered, between equal scores, by how well their own phrases are said.
 
-Decision: ``confident`` when the best score reaches ``CONFIDENT``, leads the
-runner-up by ``MARGIN`` (in the saturated or the plain score) and is not a
-*family* call (the message only names what several procedures share, e.g. "căn
-cước" among first issue, renewal and replacement, or a rival explains much more
-of the message); ``ambiguous`` when the best score reaches ``AMBIGUOUS``;
-otherwise ``none``. At most five candidates, best first, scores in 0..1.
+Decision (``resolver_decision``): ``confident`` (answer), ``ambiguous`` (offer the close ones)
+or ``none``, at most five candidates, best first, scores in 0..1.
 
 Siblings (``resolver_actions``): procedures named by an action the message does not ask for
 ("Cấp" when it says "gia hạn" or "bị mất") are demoted and never lead a close call. Nothing
@@ -55,30 +51,27 @@ named: the records' text is searched (``resolver_content``) and its matches are 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
-from knowledge_base.resolver_actions import ACTION_PENALTY, message_actions, name_actions
+from knowledge_base.resolver_actions import message_actions, name_actions
 from knowledge_base.resolver_content import ContentIndex
+from knowledge_base.resolver_decision import (
+    AMBIGUOUS,
+    CONFIDENT,
+    MARGIN,
+    MAX_CANDIDATES,
+    Candidate,
+    Resolution,
+    Scored,
+    by_action,
+    decide,
+    order,
+)
 from knowledge_base.resolver_index import Index
 from knowledge_base.resolver_query import Query
 from knowledge_base.resolver_tones import has_tone_marks, keep_tones
 from knowledge_base.schema import Procedure
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
-
-# Decision thresholds (scores are 0..1), set on the development set and checked on
-# other phrasings, with the 33 curated procedures alone and with the 2,642 national ones.
-CONFIDENT = 0.62  # best score needed for a confident answer
-MARGIN = 0.10  # ... and its lead over the runner-up (a different procedure)
-AMBIGUOUS = 0.5  # below this nothing is named: kind "none"
-NEAREST = 0.30  # "none" still lists near misses at or above this (for "similar procedures")
-ASK_WINDOW = 0.3  # an ambiguous answer offers candidates within this distance of the best
-MAX_CANDIDATES = 5
-FULL_COVER = 0.9  # a winner covering less of its name than this ...
-SAME_EVIDENCE = 0.02  # ... is not confident when a rival explains the message as well (within this)
-SAME_EVIDENCE_FLOOR = 0.75  # nor is any winner explaining less than this share of what a close rival does
-FAMILY_GAP = 0.15  # a close rival covers its name at least as well as the winner, less this (curated: any)
 
 # Score shaping.
 EXPLAIN_SHARE = 0.7  # share of the score given by how much of the message a procedure explains
@@ -87,23 +80,6 @@ RUNNING = 0.3  # procedures covering less than this share of the best one are no
 IMPORTED_PRIOR = 0.85  # imported (non-curated) procedures, when curated ones exist ...
 OWN_WORDS = 0.1  # ... unless they explain this much more of the message than any curated one (phased in)
 MINISTRY_ONLY_PRIOR = 0.97  # procedures handled only at ministry level ("Cấp bộ")
-PLAIN_WEIGHT = 0.1  # ranking adds this much of the plain (unsaturated) score: a variant's unsaid qualifiers
-
-
-@dataclass(frozen=True)
-class Candidate:
-    code: str
-    name: str
-    score: float  # 0..1
-
-
-@dataclass(frozen=True)
-class Resolution:
-    kind: Literal["confident", "ambiguous", "none"]
-    candidates: tuple[Candidate, ...]  # ranked, at most five
-
-
-_NONE = Resolution(kind="none", candidates=())
 
 
 class Resolver:
@@ -179,13 +155,13 @@ class Resolver:
                 scaled = []
                 for s in ranked:
                     part = min(1.0, index.explained(said, good.get(s.code, ())) / weight)
-                    scaled.append(_Scored(s.code, s.score * part, s.cover, s.share, s.exact * part, s.own))
-                scaled.sort(key=_order)
-                resolution = self._decide(self._by_action(scaled, actions))
+                    scaled.append(Scored(s.code, s.score * part, s.cover, s.share, s.exact * part, s.own))
+                scaled.sort(key=order)
+                resolution = self._decided(by_action(scaled, actions, self._actions))
                 if resolution.kind != "none":
                     return resolution
-                return self._decide(self._by_action(self._ranked(index, said)[0], actions))
-        return self._decide(self._by_action(self._ranked(index, query)[0], actions))
+                return self._decided(by_action(self._ranked(index, said)[0], actions, self._actions))
+        return self._decided(by_action(self._ranked(index, query)[0], actions, self._actions))
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """All procedures with a positive score for a normalised text, best first (for diagnostics)."""
@@ -193,7 +169,10 @@ class Resolver:
 
     # -- internals -----------------------------------------------------------------------------------
 
-    def _ranked(self, index: Index, query: Query) -> tuple[list[_Scored], dict[str, list[int]]]:
+    def _decided(self, ranked: list[Scored]) -> Resolution:
+        return decide(ranked, self._imported, self._procedures)
+
+    def _ranked(self, index: Index, query: Query) -> tuple[list[Scored], dict[str, list[int]]]:
         """Procedures by score, best first, and the good phrases of those in the running."""
         matches = index.match(query) if query.tokens else []
         if not matches:
@@ -237,7 +216,7 @@ class Resolver:
             ),
             default=None,
         )
-        scored: list[_Scored] = []
+        scored: list[Scored] = []
         for code, cover in covers.items():
             share = shares[code]
             prior = self._prior[code]
@@ -245,94 +224,9 @@ class Resolver:
                 lead = 0.0 if curated_share is None else min(1.0, max(0.0, (share - curated_share) / OWN_WORDS))
                 prior *= IMPORTED_PRIOR + (1.0 - IMPORTED_PRIOR) * lead
             scale = ((1.0 - EXPLAIN_SHARE) + EXPLAIN_SHARE * share) * prior
-            scored.append(_Scored(code, saturated[code] * scale, cover, share, cover * scale, own.get(code, 0.0)))
-        scored.sort(key=_order)
+            scored.append(Scored(code, saturated[code] * scale, cover, share, cover * scale, own.get(code, 0.0)))
+        scored.sort(key=order)
         return scored, good
-
-    def _by_action(self, ranked: list[_Scored], actions: frozenset[str]) -> list[_Scored]:
-        """Siblings told apart by what the message asks done (``resolver_actions``): when a
-        procedure in the running is named by an action the message asks for, those named by
-        other actions only are demoted, after every close one that is not."""
-        if not actions or len(ranked) < 2:
-            return ranked
-        floor = ranked[0].score - ASK_WINDOW
-        head = ranked[: 2 * MAX_CANDIDATES]  # the rest cannot come near the best: left as it is
-        if not any(self._actions[s.code] & actions for s in head if s.score >= floor):
-            return ranked
-        out = [
-            _Scored(s.code, s.score * ACTION_PENALTY, s.cover, s.share, s.exact * ACTION_PENALTY, s.own, True)
-            if self._actions[s.code] and not self._actions[s.code] & actions
-            else s
-            for s in head
-        ]
-        # The ones not ruled out lead, when close: a demoted sibling whose aliases the message says better
-        # ("xin gia hạn giấy phép xây dựng nhà ở" and the curated new permit) is offered, never answered.
-        first = sorted((s for s in out if not s.demoted and s.score >= floor), key=_order)
-        rest = sorted([s for s in out if s.demoted or s.score < floor] + ranked[len(head) :], key=_order)
-        return first + rest
-
-    def _decide(self, ranked: list[_Scored]) -> Resolution:
-        if not ranked:
-            return _NONE
-        best = ranked[0]
-        # The lead over the runner-up, by the saturated score or by the plain one: a rival whose
-        # long name the message leaves half unsaid is not a close call.
-        lead = max(best.score - ranked[1].score, best.exact - ranked[1].exact) if len(ranked) > 1 else best.score
-        if best.score >= CONFIDENT and lead >= MARGIN and not self._family(ranked):
-            return Resolution("confident", self._candidates(ranked[:MAX_CANDIDATES]))
-        if best.score >= AMBIGUOUS:
-            # Offer the close ones, and every rival with the same evidence (a family).
-            close = [
-                s
-                for s in ranked[:MAX_CANDIDATES]
-                if s.score >= best.score - ASK_WINDOW or (s.share >= best.share - SAME_EVIDENCE and s.score >= NEAREST)
-            ]
-            if len(close) < 2:  # a lone winner that is not sure enough: still ask, with the next ones
-                close = [s for s in ranked[:3] if s.score >= NEAREST] or ranked[:1]
-            return Resolution("ambiguous", self._candidates(close))
-        return Resolution("none", self._candidates([s for s in ranked[:3] if s.score >= NEAREST]))
-
-    def _family(self, ranked: list[_Scored]) -> bool:
-        """The message only names what several procedures share ("căn cước" among
-        first issue, renewal and replacement): the winner's name is not fully said and
-        another procedure accounts for just as much of the message."""
-        best = ranked[0]
-        # Rivals whose names the message says about as well as the winner's ...
-        # (not siblings the message's action words rule out).
-        close = [
-            s
-            for s in ranked[1:MAX_CANDIDATES]
-            if s.score >= AMBIGUOUS and s.cover >= best.cover - FAMILY_GAP and not s.demoted
-        ]
-        if best.share < SAME_EVIDENCE_FLOOR and any(s.share > best.share for s in close):
-            return True  # ... one of which accounts for much more of the message
-        if best.cover >= FULL_COVER:
-            return False
-        # ... and curated ones: an imported look-alike that leaves its own words unsaid ("... có
-        # yếu tố nước ngoài") is a variant not asked for, not a member of the family the message names.
-        same = [
-            s
-            for s in ranked[1:MAX_CANDIDATES]
-            if s.score >= AMBIGUOUS and s.code not in self._imported and not s.demoted
-        ]
-        return any(s.share >= best.share - SAME_EVIDENCE for s in close + same)
-
-    def _candidates(self, ranked: list[_Scored]) -> tuple[Candidate, ...]:
-        return tuple(
-            Candidate(code=s.code, name=self._procedures[s.code].name, score=round(min(1.0, max(0.0, s.score)), 4))
-            for s in ranked
-        )
-
-
-@dataclass(frozen=True)
-class _Scored:
-    code: str
-    score: float  # 0..1, from the saturated coverage of the procedure's best phrase
-    cover: float  # coverage of the procedure's best phrase
-    share: float  # message weight explained, relative to the best explanation
-    exact: float  # the score from the plain coverage: breaks ties (a long name's unsaid qualifiers)
-    own: float = 0.0  # coverage of its own phrases: breaks ties between siblings sharing an alias
-    demoted: bool = False  # a sibling named by another action than the message asks for
 
 
 def _aligned(mention: str | None, folded: str, marked: str) -> str | None:
@@ -344,7 +238,3 @@ def _aligned(mention: str | None, folded: str, marked: str) -> str | None:
         if words[i : i + len(said)] == said:
             return " ".join(marked.split()[i : i + len(said)])
     return mention
-
-
-def _order(s: _Scored) -> tuple[float, float, float, str]:
-    return (-round(s.score + PLAIN_WEIGHT * s.exact, 9), -round(s.exact, 9), -s.own, s.code)

@@ -11,7 +11,7 @@ from bot.core.messages import Incoming, Reply
 
 
 async def say(services: Services, text: str, user: str = "u1", payload: str | None = None) -> Reply:
-    replies = await services.dialogue.handle(Incoming("test", user, text, payload))
+    replies = await services.turns.run(Incoming("test", user, text, payload))
     assert replies, "the assistant must never be silent"
     return replies[0]
 

@@ -17,6 +17,14 @@ ASPECT_BUTTONS: tuple[tuple[str, str], ...] = (
     ("ask_where", "Nộp ở đâu"),
     ("ask_steps", "Các bước thực hiện"),
 )
+# ... and after an overview given because the aspect asked was in doubt: the aspects citizens ask most.
+UNSURE_BUTTONS: tuple[tuple[str, str], ...] = (
+    ("ask_documents", "Giấy tờ"),
+    ("ask_fee", "Lệ phí"),
+    ("ask_processing_time", "Thời hạn"),
+    ("ask_where", "Nơi nộp"),
+    ("ask_online", "Nộp trực tuyến"),
+)
 MAX_LIST = 12
 
 
@@ -102,7 +110,7 @@ def forms(p: Procedure, day: dt.date | None = None) -> str:
     return f"Dạ, mẫu đơn, tờ khai của «{p.name}»:\n{_bullets(items)}\nMẫu có tại bộ phận một cửa và trang chi tiết."
 
 
-def overview(p: Procedure, day: dt.date) -> str:
+def overview(p: Procedure, day: dt.date, closing: str = "Anh/Chị muốn xem thêm phần nào ạ?") -> str:
     lines = [f"Dạ, «{p.name}»"]
     if p.where:
         lines.append(f"• Nơi nộp: {p.where}")
@@ -113,7 +121,7 @@ def overview(p: Procedure, day: dt.date) -> str:
     if fees:
         lines.append("• Lệ phí: " + fees[0].split(": ", 1)[1])
     lines.append(f"• Hồ sơ gồm {len(p.documents)} loại giấy tờ." if p.documents else "")
-    lines.append("Anh/Chị muốn xem thêm phần nào ạ?")
+    lines.append(closing)
     return "\n".join(line for line in lines if line)
 
 
@@ -148,6 +156,14 @@ def answer(intent: str, p: Procedure, serves: list[str], day: dt.date) -> Reply:
     note = out_of_area(p, serves)
     text = "\n\n".join(x for x in (body, note, terms.source_line(p)) if x)
     return Reply(text, _aspect_buttons(p, exclude=intent))
+
+
+def unsure(p: Procedure, serves: list[str], day: dt.date) -> Reply:
+    """The overview, when which aspect was asked is in doubt: a wrong aspect said with confidence misleads,
+    the overview and a button per aspect do not."""
+    body = overview(p, day, closing="Anh/Chị cần biết phần nào, mời chọn bên dưới ạ.")
+    text = "\n\n".join(x for x in (body, out_of_area(p, serves), terms.source_line(p)) if x)
+    return Reply(text, tuple(Button(label, f"a:{intent}:{p.code}") for intent, label in UNSURE_BUTTONS))
 
 
 UNCONFIRMED_NOTE = "(chưa được Trung tâm xác nhận, Anh/Chị vui lòng kiểm tra lại)"

@@ -19,6 +19,7 @@ from bot.core.messages import Button, Incoming, Reply, offer_buttons
 from bot.core.understanding import PROCEDURE_INTENTS, Understander, Understanding
 from bot.storage.models import Conversation
 from knowledge_base.resolver import Candidate
+from knowledge_base.resolver_levels import served
 from knowledge_base.schema import Office, Procedure
 from nlu.normalize import clean, normalize, small_number
 
@@ -38,6 +39,13 @@ MENU: tuple[Button, ...] = (
     Button(texts.MENU_HUMAN, "m:ask_human"),
 )
 DEGRADED_NOTE = texts.DEGRADED_NOTE
+UNSURE = "unsure"  # the aspect asked is in doubt: the overview with every aspect as a button (``answers.unsure``)
+# How a re-offered list names the aspect asked ("Anh/Chị muốn hỏi lệ phí của thủ tục nào ạ?").
+ASKING = {
+    "ask_fee": "lệ phí của", "ask_documents": "giấy tờ của", "ask_processing_time": "thời hạn của",
+    "ask_where": "nơi nộp của", "ask_steps": "các bước của", "ask_online": "nộp trực tuyến",
+    "ask_conditions": "điều kiện của", "ask_forms": "mẫu đơn của",
+}  # fmt: skip
 POPULAR = ("1.001193", "1.000894", "1.004222", "1.014061", "1.013978")
 
 
@@ -145,7 +153,8 @@ class Dialogue:
         pending_intent = (conv.pending or {}).get("intent")
         intent = u.intent
         if intent not in PROCEDURE_INTENTS and pending_intent and u.procedure:
-            intent = pending_intent  # the citizen answered "which procedure?" with its name
+            # the citizen answered "which procedure?" with its name
+            intent = "ask_overview" if pending_intent == UNSURE else pending_intent
         if intent in PROCEDURE_INTENTS and (u.sure or u.procedure):
             return self._procedure_question(conv, intent, u)
         if not u.sure and intent not in {"check_dossier_status"}:
@@ -156,13 +165,21 @@ class Dialogue:
 
     def _procedure_question(self, conv: Conversation, intent: str, u: Understanding) -> list[Reply]:
         res = u.resolution
+        if u.aspect_unsure and intent != "ask_overview":
+            intent = UNSURE  # which aspect is in doubt: the overview and every aspect as a button
         if res.kind == "confident":
             return [self._answer(conv, intent, res.candidates[0].code)]
         if res.kind == "ambiguous":
+            offered = served(res.candidates, self._procedures, self._serves)
+            if offered.answer is not None:  # only level twins the centre does not receive stood beside it
+                return [self._answer(conv, intent, offered.answer.code)]
             conv.pending = {"intent": intent}
-            return [Reply(texts.WHICH_PROCEDURE, self._choices(res.candidates))]
+            return [Reply(texts.WHICH_PROCEDURE, self._choices(offered.candidates))]
         if u.names_procedure:  # a procedure was named but is not in the knowledge base
             return [self._unknown_procedure(res.candidates)]
+        if listed := _listed(conv):  # "phí bn" right after "which procedure?": the same list, for the fee
+            conv.pending = {"intent": intent}
+            return [Reply(f"Dạ, Anh/Chị muốn hỏi {ASKING.get(intent, 'về')} thủ tục nào ạ?", listed)]
         if conv.last_procedure in self._procedures:  # a follow-up: keep the procedure
             return [self._answer(conv, intent, conv.last_procedure)]
         conv.pending = {"intent": intent}
@@ -172,6 +189,8 @@ class Dialogue:
     def _answer(self, conv: Conversation, intent: str, code: str) -> Reply:
         conv.last_procedure = code
         conv.pending = None
+        if intent == UNSURE:
+            return answers.unsure(self._procedures[code], self._serves, self.today())
         return answers.answer(intent, self._procedures[code], self._serves, self.today())
 
     def _candidate(self, code: str) -> Candidate:
@@ -210,6 +229,14 @@ class Dialogue:
 
     def _not_understood(self) -> Reply:
         return Reply(texts.not_understood(self._office), MENU)
+
+
+def _listed(conv: Conversation) -> tuple[Button, ...]:
+    """The procedures offered by the last reply, when it was a "which procedure?" list."""
+    offered = (conv.pending or {}).get("buttons") or []
+    buttons = tuple(Button(label, payload) for label, payload in offered if payload.startswith("p:"))
+    return buttons if len(buttons) == len(offered) else ()
+
 
 
 def _short(name: str, limit: int = 60) -> str:

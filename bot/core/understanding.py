@@ -27,6 +27,8 @@ PROCEDURE_INTENTS = frozenset(
 # Intents whose message may name a procedure that the dialogue should remember.
 _RESOLVE_FOR = PROCEDURE_INTENTS | {"check_dossier_status"}
 _NO_PROCEDURE = Resolution(kind="none", candidates=())
+# A first intent leading its runner-up by less than this is a doubt about the aspect asked.
+INTENT_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class Understanding:
     dossier_codes: tuple[str, ...]
     resolution: Resolution
     sure: bool  # the intent is above the tuned confidence threshold
+    runner_up: float = 0.0  # the NLU's confidence in its second intent: a close second is a doubt
+
+    @property
+    def aspect_unsure(self) -> bool:
+        """Which aspect is asked is in doubt: a low confidence, or a second intent close behind."""
+        return not self.sure or self.confidence - self.runner_up < INTENT_MARGIN
 
     @property
     def names_procedure(self) -> bool:
@@ -67,7 +75,7 @@ class Understander:
         text = text[: self._max_chars]
         normalized = normalize(text)
         codes = tuple(find_codes(text))
-        intent, confidence, mention, nlu_used = await self._classify(normalized)
+        intent, confidence, mention, nlu_used, runner_up = await self._classify(normalized)
         if codes and intent not in {"give_feedback", "rate_service"}:
             # A complete receipt code is the strongest signal there is.
             intent, confidence = "check_dossier_status", max(confidence, 1.0)
@@ -81,17 +89,20 @@ class Understander:
             intent = "ask_overview"
         sure = confidence >= self._threshold
         metrics.understood(nlu_used=nlu_used, sure=sure)  # keyword/resolver fallbacks
-        return Understanding(text, normalized, intent, confidence, nlu_used, mention, codes, resolution, sure)
+        return Understanding(
+            text, normalized, intent, confidence, nlu_used, mention, codes, resolution, sure, runner_up
+        )
 
-    async def _classify(self, normalized: str) -> tuple[str, float, str | None, bool]:
+    async def _classify(self, normalized: str) -> tuple[str, float, str | None, bool, float]:
         if self._nlu is not None and normalized:
             try:
                 parse = await self._nlu.parse(normalized)
                 spans = [e.value for e in parse.entities if e.entity == "procedure"]
-                return parse.intent, parse.confidence, max(spans, key=len, default=None), True
+                second = max((c for name, c in parse.ranking if name != parse.intent), default=0.0)
+                return parse.intent, parse.confidence, max(spans, key=len, default=None), True, second
             except NluUnavailable as exc:
                 log.warning("NLU unavailable, degraded mode: %s", exc)
         guessed = guess_intent(normalized)
         if guessed is not None:
-            return guessed, self._threshold, None, False
-        return "out_of_scope", 0.0, None, False
+            return guessed, self._threshold, None, False, 0.0
+        return "out_of_scope", 0.0, None, False, 0.0
