@@ -10,12 +10,13 @@ route runs, whatever ``Content-Length`` claims.
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,24 +28,38 @@ from bot.web.site import framing, web_routes
 log = logging.getLogger(__name__)
 
 
+TOO_LARGE = (
+    '<!doctype html><html lang="vi"><meta charset="utf-8"><title>File quá lớn</title>'
+    "<p>File quá lớn: tối đa {mb} MB. Vui lòng chia nhỏ file rồi tải lên lại.</p>"
+    '<p><a href="{path}">Quay lại</a></p></html>'
+)
+
+
 class _TooLarge(Exception):
     pass
 
 
 class BodyLimit:
-    """Pure ASGI middleware: 413 for bodies over ``max_bytes``, declared or streamed."""
+    """Pure ASGI middleware: 413 for bodies over ``max_bytes``, declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``larger`` raises the limit for a few exact paths (the staff console's file upload) without
+    raising it for every webhook; those paths get their refusal as a page a clerk can read.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
+        page = limit != self.max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if declared.isdigit() and (len(declared) > 12 or int(declared) > self.max_bytes):
-            await self._refuse(send)
+        if declared.isdigit() and (len(declared) > 12 or int(declared) > limit):
+            await self._refuse(send, scope, limit if page else None)
             return
         seen = 0
         started = False
@@ -54,7 +69,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
@@ -68,13 +83,15 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, scope, limit if page else None)
 
     @staticmethod
-    async def _refuse(send: Send) -> None:
-        await JSONResponse({"ok": False, "error": "body too large"}, status_code=413)(
-            {"type": "http"}, _no_receive, send
-        )
+    async def _refuse(send: Send, scope: Scope, page_limit: int | None = None) -> None:
+        response: Response = JSONResponse({"ok": False, "error": "body too large"}, status_code=413)
+        if page_limit is not None:
+            response = HTMLResponse(TOO_LARGE.format(mb=page_limit // 2**20 or 1, path=html.escape(scope["path"])),
+                                    status_code=413)
+        await response({"type": "http"}, _no_receive, send)
 
 
 async def _no_receive() -> Message:
@@ -122,6 +139,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]), Route("/livez", livez, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
+    from bot.web.staff.dossier_upload import UPLOAD_PATH
     from bot.web.staff.routes import staff_mount  # the staff console (/staff), README "Staff console"
 
     routes += staff_mount(services, runtime.sender.nudge)
@@ -144,6 +162,8 @@ def create_app(
                 await services.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(BodyLimit, max_bytes=services.settings.channels.server.max_body_bytes)
+    console = services.settings.staff_console
+    app.add_middleware(BodyLimit, max_bytes=services.settings.channels.server.max_body_bytes,
+                       larger={UPLOAD_PATH: console.upload_max_bytes} if console.enabled else None)
     app.add_middleware(SecurityHeaders, framing=framing(services.settings.channels.web.allowed_origins))
     return app

@@ -28,6 +28,7 @@ from bot.features.dossiers.fields import VN_TZ, as_utc
 from bot.features.surveys.export import ExportRequest, Format
 from bot.pipeline.sqlite_gate import writing
 from bot.web.staff import accounts, dashboard, sessions, tickets
+from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
 from bot.web.staff.headers import StaffHeaders
 from bot.web.staff.models import StaffExport, StaffUser
@@ -48,7 +49,10 @@ def _vn(value: dt.datetime | None) -> str:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """An urlencoded form (the console posts nothing else; python-multipart is not needed)."""
+    """The form's text fields; a file upload (multipart) stays in ``request.form()``, parsed once and cached."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        data = await request.form(max_files=1, max_fields=20)
+        return {k: v for k, v in data.items() if isinstance(v, str)}
     return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
 
 
@@ -68,6 +72,7 @@ class Console:
         self.names = {code: p.name for code, p in services.procedures.items()}
         self.exports = ExportRunner(self.sessions, self.surveys.forms, settings.path(settings.surveys.exports_dir),
                                     self.surveys.settings.index_method, self.names)
+        self.dossiers = DossierUpload(self, nudge)
 
     # -- plumbing ------------------------------------------------------------------------------------
 
@@ -293,6 +298,8 @@ class Console:
             Route("/exports", self.page(self.export_list, "export"), methods=["GET"]),
             Route("/exports", self.page(self.export_start, "export"), methods=["POST"]),
             Route("/exports/{job_id:int}/download", self.page(self.export_download, "export"), methods=["GET"]),
+            Route("/dossiers", self.page(self.dossiers.show, "dossiers"), methods=["GET"]),
+            Route("/dossiers", self.page(self.dossiers.upload, "dossiers"), methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="staff-static"),
         ]
 
