@@ -1,4 +1,4 @@
-"""The console's pages: sign-in, dashboard, tickets, exports; one Mount at /staff with its own headers.
+"""The console's pages: sign-in, dashboard, tickets, exports, dossier upload; one Mount at /staff.
 
 Each page checks the session first (an expired or missing one goes to the sign-in
 page), each form its CSRF token, each action the clerk's role; state changes commit in
@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -30,7 +29,6 @@ from bot.pipeline.sqlite_gate import writing
 from bot.web.staff import accounts, dashboard, sessions, tickets
 from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
-from bot.web.staff.headers import StaffHeaders
 from bot.web.staff.models import StaffExport, StaffUser
 
 HERE = Path(__file__).resolve().parent
@@ -309,4 +307,4 @@ def staff_mount(services: Services, nudge: Callable[[], None] = lambda: None) ->
     if not services.settings.staff_console.enabled or services.surveys is None:
         return []
     console = Console(services, nudge)
-    return [Mount("/staff", routes=console.routes(), middleware=[Middleware(StaffHeaders)])]
+    return [Mount("/staff", routes=console.routes())]  # headers: bot.web.security, for every page at once
