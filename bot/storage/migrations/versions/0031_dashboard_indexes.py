@@ -17,9 +17,12 @@ down_revision = "0016_web_chat"
 branch_labels = None
 depends_on = ("0015_staff",)
 
+# updated_at and id ride along: the dashboard's cache signature (count, last id, last write) reads the index only.
 INDEXES = (
-    ("ix_survey_responses_form_procedure", "survey_responses", ["form_id", "procedure_code", "submitted_at"]),
-    ("ix_survey_responses_form_unit", "survey_responses", ["form_id", "unit", "submitted_at"]),
+    ("ix_survey_responses_form_period", "survey_responses", ["form_id", "submitted_at", "updated_at", "id"]),
+    ("ix_survey_responses_form_procedure", "survey_responses",
+     ["form_id", "procedure_code", "submitted_at", "updated_at", "id"]),
+    ("ix_survey_responses_form_unit", "survey_responses", ["form_id", "unit", "submitted_at", "updated_at", "id"]),
     ("ix_survey_answers_values", "survey_answers", ["response_id", "question_id", "value"]),
     ("ix_survey_invitations_created", "survey_invitations", ["created_at", "dossier_id"]),
 )
