@@ -5,7 +5,7 @@ STAMP := .venv/.installed
 FILE ?= ../shared/eval/dev.yml
 RECORDS ?= ../shared/data/dvc/records
 
-.PHONY: browser run test test-fast eval bench lint nlu-model import-catalog serve bench-cluster soak clean export bench-export survey-demo purge
+.PHONY: browser run test test-fast eval bench lint nlu-model import-catalog serve bench-cluster soak clean export bench-export bench-dashboard survey-demo purge
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -71,6 +71,11 @@ export: $(STAMP)
 # Export time and peak memory for 100,000 survey responses; one JSON line.
 bench-export: $(STAMP)
 	$(PY) -m tools.bench_export
+
+# Staff dashboard p50/p95 over HTTP for 100,000 responses, main page and each filter; last line JSON.
+# PG=1: on PostgreSQL (a database created and dropped on TTHC_BENCH_PG_URL's server, default local postgres).
+bench-dashboard: $(STAMP)
+	$(PY) -m tools.bench_dashboard $(if $(PG),--pg)
 
 # The survey end to end in the terminal, on its own database (var/survey-demo.sqlite3).
 survey-demo: $(STAMP)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import tempfile
@@ -81,8 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--url", help="database URL (default: a fresh SQLite file in a temporary folder)")
+    parser.add_argument("--pg", action="store_true", help="a fresh PostgreSQL database (TTHC_BENCH_PG_URL's server)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="tthc-bench-staff-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="tthc-bench-staff-"))
+        if args.pg:
+            from tools.cluster_load import fresh_database
+
+            args.url = stack.enter_context(fresh_database())
         url = args.url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
         db.upgrade(url)
         t0 = time.perf_counter()
@@ -90,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeded {args.responses} responses in {time.perf_counter() - t0:.1f} s")
         pages = asyncio.run(_run(url, Path(tmp) / "staff.key", args.requests))
     worst = max(p["p95_ms"] for p in pages.values())
-    print(json.dumps({"responses": args.responses, "requests": args.requests, "pages": pages, "worst_p95_ms": worst}))
+    database = "postgresql" if (args.url or "").startswith("postgresql") else "sqlite"
+    print(json.dumps({"database": database, "responses": args.responses, "requests": args.requests, "pages": pages,
+                      "worst_p95_ms": worst}))
     return 0
 
 

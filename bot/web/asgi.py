@@ -68,6 +68,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]), Route("/livez", livez, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
+    from bot.web.staff.dossier_upload import UPLOAD_PATH
     from bot.web.staff.routes import staff_mount  # the staff console (/staff), README "Staff console"
 
     routes += staff_mount(services, runtime.sender.nudge)
@@ -90,6 +91,8 @@ def create_app(
                 await services.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(BodyLimit, max_bytes=services.settings.channels.server.max_body_bytes)
+    console = services.settings.staff_console
+    app.add_middleware(BodyLimit, max_bytes=services.settings.channels.server.max_body_bytes,
+                       larger={UPLOAD_PATH: console.upload_max_bytes} if console.enabled else None)
     app.add_middleware(SecurityHeaders, framing=framing(services.settings.channels.web.allowed_origins))
     return app

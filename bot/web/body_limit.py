@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# What a person uploading through a page reads; webhooks and the chat API get JSON.
+TOO_LARGE = (
+    '<!doctype html><html lang="vi"><meta charset="utf-8"><title>File quá lớn</title>'
+    "<p>File quá lớn: tối đa {mb} MB. Vui lòng chia nhỏ file rồi tải lên lại.</p>"
+    '<p><a href="{path}">Quay lại</a></p></html>'
+)
 
 
 class _TooLarge(Exception):
@@ -32,9 +40,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope.get("path", ""))
+        page = limit if limit != self.max_bytes else None
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and (len(declared) > 12 or int(declared) > limit):
-            await self._refuse(send)
+            await self._refuse(send, scope, page)
             return
         seen = 0
         started = False
@@ -58,13 +67,15 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, scope, page)
 
     @staticmethod
-    async def _refuse(send: Send) -> None:
-        await JSONResponse({"ok": False, "error": "body too large"}, status_code=413)(
-            {"type": "http"}, _no_receive, send
-        )
+    async def _refuse(send: Send, scope: Scope, page_limit: int | None) -> None:
+        response: Response = JSONResponse({"ok": False, "error": "body too large"}, status_code=413)
+        if page_limit is not None:
+            text = TOO_LARGE.format(mb=page_limit // 2**20 or 1, path=html.escape(scope["path"]))
+            response = HTMLResponse(text, status_code=413)
+        await response({"type": "http"}, _no_receive, send)
 
 
 async def _no_receive() -> Message:

@@ -30,6 +30,7 @@ class Browser:
         self.base = base
         self.shots = shots
         self.downloads = downloads
+        self.width = LAPTOP[0]
 
     async def call(self, fn: Any, *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
@@ -69,14 +70,20 @@ class Browser:
         await self.call(lambda: Select(element).select_by_value(value))
 
     async def size(self, width: int, height: int) -> None:
+        """The viewport: a phone width is emulated (a headless window cannot be made narrower than ~500 px)."""
+        self.width = width
+        if width < 500:
+            await self.call(self.driver.execute_cdp_cmd, "Emulation.setDeviceMetricsOverride",
+                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+            return
+        await self.call(self.driver.execute_cdp_cmd, "Emulation.clearDeviceMetricsOverride", {})
         await self.call(self.driver.set_window_size, width, height)
 
     async def shot(self, name: str, full: bool = True) -> Path:
         """A screenshot of the page (the window grown to the page's height first) or of what the window shows."""
         if full:
             height = await self.call(self.driver.execute_script, "return document.documentElement.scrollHeight")
-            width = self.driver.get_window_size()["width"]
-            await self.size(width, min(int(height) + 120, 6000))
+            await self.size(self.width, min(int(height) + (0 if self.width < 500 else 120), 6000))
         for folder in self.shots:
             folder.mkdir(parents=True, exist_ok=True)
             await self.call(self.driver.save_screenshot, str(folder / f"{name}.png"))

@@ -22,6 +22,10 @@ async def _sign_in(b: Browser, username: str, password: str = PASSWORD) -> None:
     await b.click("#sign-in")
 
 
+async def _page_width(b: Browser) -> int:
+    return int(await b.call(b.driver.execute_script, "return document.documentElement.scrollWidth"))
+
+
 async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Console, browser: Browser) -> None:
     b = browser
     await seed(console.services)
@@ -42,6 +46,7 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
     await b.call(b.driver.execute_script, "document.getElementById('elements').scrollIntoView()")
     await b.shot("dashboard-phone-middle", full=False)
     await b.shot("dashboard-phone")
+    assert await _page_width(b) <= PHONE[0]  # nothing wider than the phone: no sideways scrolling
     await b.size(*LAPTOP)
 
     # An anonymous export, made in the background, downloaded and opened.
@@ -78,6 +83,7 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
     await b.open("/staff/tickets/1")
     await b.shot("ticket-phone-top", full=False)
     await b.shot("ticket-phone")
+    assert await _page_width(b) <= PHONE[0]
     await b.open("/staff/tickets?status=all")
     await b.shot("tickets-phone")
     await b.size(*LAPTOP)

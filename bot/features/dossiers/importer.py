@@ -98,12 +98,22 @@ class ImportReport:
 # -- reading -----------------------------------------------------------------------------------------
 
 
-def read_table(path: Path) -> list[tuple[int, list[object]]]:
+Table = list[tuple[int, list[object]]]
+
+
+def read_table(path: Path) -> Table:
     """(row number, cells) for every row including the header; raises FieldError if unreadable."""
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         return _read_xlsx(path)
+    return read_data(path.name, path.read_bytes())
+
+
+def read_data(name: str, data: bytes) -> Table:
+    """The same from a file's name and content (an upload from the staff console)."""
+    if Path(name).suffix.lower() in {".xlsx", ".xlsm"}:
+        return _read_xlsx(io.BytesIO(data))
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FieldError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     first = text.split("\n", 1)[0]
@@ -112,11 +122,11 @@ def read_table(path: Path) -> list[tuple[int, list[object]]]:
     return [(n, list(cells)) for n, cells in enumerate(reader, 1)]
 
 
-def _read_xlsx(path: Path) -> list[tuple[int, list[object]]]:
+def _read_xlsx(source: Path | io.BytesIO) -> Table:
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise FieldError(f"not a readable XLSX file ({exc})") from None
     try:
@@ -130,7 +140,7 @@ def _blank(cells: list[object]) -> bool:
     return all(c is None or str(c).strip() == "" for c in cells)
 
 
-def parse_table(table: list[tuple[int, list[object]]]) -> tuple[list[Record], list[RowError], int]:
+def parse_table(table: Table) -> tuple[list[Record], list[RowError], int]:
     """Validated records, every error found, and the number of data rows."""
     rows = [(n, cells) for n, cells in table if not _blank(cells)]
     if not rows:
@@ -271,18 +281,23 @@ async def import_records(
     return report
 
 
+def validate(label: str, read: Callable[[], Table]) -> tuple[list[Record], ImportReport]:
+    """Every row checked; the records to write, and a report that has the errors when there are any."""
+    report = ImportReport(label)
+    try:
+        records, report.errors, report.rows = parse_table(read())
+    except (FieldError, OSError, csv.Error) as exc:
+        report.errors.append(RowError(0, "file", str(exc)))
+        return [], report
+    return records, report
+
+
 async def import_file(
     service: DossierService, sessions: async_sessionmaker[AsyncSession], path: Path
 ) -> ImportReport:
     """Validate the whole file, then write it in one transaction (or not at all)."""
-    report = ImportReport(str(path))
-    try:
-        records, errors, report.rows = parse_table(read_table(path))
-    except (FieldError, OSError, csv.Error) as exc:
-        report.errors.append(RowError(0, "file", str(exc)))
-        return report
-    if errors:
-        report.errors = errors
+    records, report = validate(str(path), lambda: read_table(path))
+    if not report.ok:
         return report
     async with sessions() as session, session.begin():
         await upsert(service, session, records, "import", report)

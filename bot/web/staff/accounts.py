@@ -29,7 +29,7 @@ MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 _DUMMY = _hasher.hash("not-a-password-of-anyone")
 # Roles allowed to do each thing; every role reads the dashboard and the tickets.
-MAY = {"export": ("exporter", "admin"), "tickets": ROLES}
+MAY = {"export": ("exporter", "admin"), "tickets": ROLES, "dossiers": ("admin",)}
 Outcome = Literal["ok", "wrong", "locked"]
 
 

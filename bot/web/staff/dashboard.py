@@ -303,8 +303,9 @@ async def build(session: AsyncSession, form: SurveyForm, f: Filters, method: Met
 
 async def choices(session: AsyncSession, form: SurveyForm) -> tuple[list[str], list[str]]:
     """Units and procedure codes that have responses on this form (the filter lists)."""
-    base = select(SurveyResponse).where(SurveyResponse.form_id == form.id).subquery()
-    units = (await session.execute(select(distinct(base.c.unit)).where(base.c.unit.is_not(None)))).scalars()
-    procs = (await session.execute(select(distinct(base.c.procedure_code))
-                                   .where(base.c.procedure_code.is_not(None)))).scalars()
-    return sorted(units), sorted(procs)
+    r = SurveyResponse  # each a walk of its (form, unit|procedure, …) index (migration 0031), no table read
+    units = (await session.execute(select(distinct(r.unit)).where(r.form_id == form.id, r.unit.is_not(None))
+                                   )).scalars()
+    procs = (await session.execute(select(distinct(r.procedure_code))
+                                   .where(r.form_id == form.id, r.procedure_code.is_not(None)))).scalars()
+    return sorted(u for u in units if u), sorted(p for p in procs if p)

@@ -1,4 +1,4 @@
-"""The console's pages: sign-in, dashboard, tickets, exports; one Mount at /staff with its own headers.
+"""The console's pages: sign-in, dashboard, tickets, exports, dossier upload; one Mount at /staff.
 
 Each page checks the session first (an expired or missing one goes to the sign-in
 page), each form its CSRF token, each action the clerk's role; state changes commit in
@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -28,8 +27,8 @@ from bot.features.dossiers.fields import VN_TZ, as_utc
 from bot.features.surveys.export import ExportRequest, Format
 from bot.pipeline.sqlite_gate import writing
 from bot.web.staff import accounts, dashboard, sessions, tickets
+from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
-from bot.web.staff.headers import StaffHeaders
 from bot.web.staff.models import StaffExport, StaffUser
 
 HERE = Path(__file__).resolve().parent
@@ -48,7 +47,10 @@ def _vn(value: dt.datetime | None) -> str:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """An urlencoded form (the console posts nothing else; python-multipart is not needed)."""
+    """The form's text fields; a file upload (multipart) stays in ``request.form()``, parsed once and cached."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        data = await request.form(max_files=1, max_fields=20)
+        return {k: v for k, v in data.items() if isinstance(v, str)}
     return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
 
 
@@ -68,6 +70,7 @@ class Console:
         self.names = {code: p.name for code, p in services.procedures.items()}
         self.exports = ExportRunner(self.sessions, self.surveys.forms, settings.path(settings.surveys.exports_dir),
                                     self.surveys.settings.index_method, self.names)
+        self.dossiers = DossierUpload(self, nudge)
 
     # -- plumbing ------------------------------------------------------------------------------------
 
@@ -293,6 +296,8 @@ class Console:
             Route("/exports", self.page(self.export_list, "export"), methods=["GET"]),
             Route("/exports", self.page(self.export_start, "export"), methods=["POST"]),
             Route("/exports/{job_id:int}/download", self.page(self.export_download, "export"), methods=["GET"]),
+            Route("/dossiers", self.page(self.dossiers.show, "dossiers"), methods=["GET"]),
+            Route("/dossiers", self.page(self.dossiers.upload, "dossiers"), methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="staff-static"),
         ]
 
@@ -302,4 +307,4 @@ def staff_mount(services: Services, nudge: Callable[[], None] = lambda: None) ->
     if not services.settings.staff_console.enabled or services.surveys is None:
         return []
     console = Console(services, nudge)
-    return [Mount("/staff", routes=console.routes(), middleware=[Middleware(StaffHeaders)])]
+    return [Mount("/staff", routes=console.routes())]  # headers: bot.web.security, for every page at once

@@ -19,5 +19,8 @@ class StaffConsoleSettings(BaseModel):
     failure_window_minutes: int = Field(default=15, ge=1)
     # A ticket not answered within this many days is shown as overdue.
     overdue_days: int = Field(default=3, ge=1)
+    # Largest dossier file an admin may upload at /staff/dossiers (the server's body limit is raised for that
+    # one path only; a year of a province's dossiers as CSV is a few MB).
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # Without STAFF_SESSION_KEY, a random key is created once in this file (mode 0600).
     key_file: Path = Path("var/staff_session.key")
