@@ -17,6 +17,8 @@ from bot.features.dossiers.flow import DossierFlow
 from bot.features.dossiers.keys import DEFAULT_FILE as DOSSIER_KEY_FILE
 from bot.features.dossiers.keys import load_hash_key
 from bot.features.dossiers.service import DossierService
+from bot.features.handoff.flow import HandoffFlow
+from bot.features.handoff.service import HandoffService
 from bot.features.privacy.setup import build_privacy
 from bot.features.surveys.setup import SurveyComponents, build_surveys
 from bot.pipeline.workers import TurnStore
@@ -42,6 +44,7 @@ class Services:
     dialogue: Dialogue
     dossiers: DossierService
     surveys: SurveyComponents | None = None
+    handoff: HandoffService | None = None
 
     async def aclose(self) -> None:
         if self.nlu is not None:
@@ -93,12 +96,17 @@ def build_services(
     dossiers = DossierService(load_hash_key(settings.path(DOSSIER_KEY_FILE)), office.phone)
     surveys = build_surveys(settings, dossiers, procedures, office)  # registers the status-10 invitation hook
     privacy = build_privacy(dossiers, procedures)  # first: /dulieu, /xoadulieu before any other claim
-    flows: list[Flow] = [privacy, *surveys.flows, DossierFlow(dossiers, procedures, office)]
+    handoff = HandoffService(settings.handoff, surveys.service, office, procedures, clock=lambda: dossiers.clock())
+    # Right after privacy: during a handoff the chat's messages go to the clerk, yet /xoadulieu still works.
+    flows: list[Flow] = [
+        privacy, HandoffFlow(handoff, defer=privacy.claims), *surveys.flows, DossierFlow(dossiers, procedures, office)
+    ]
     dialogue = Dialogue(
         understander, procedures, office, TurnStore(sessions), settings.centre.serves_levels, flows
     )
     return Services(
-        settings, engine, sessions, procedures, office, resolver, nlu, understander, dialogue, dossiers, surveys
+        settings, engine, sessions, procedures, office, resolver, nlu, understander, dialogue, dossiers, surveys,
+        handoff,
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app import Services
 from bot.channels.common import WebhookStore
 from bot.config import Settings
+from bot.features.handoff.jobs import HandoffSweeper
 from bot.features.privacy.purge import daily as daily_purge
 from bot.features.surveys.export_jobs import ExportJobs
 from bot.pipeline.inbox import Inbox
@@ -77,6 +78,7 @@ class Runtime:
     own_engine: AsyncEngine | None = None
     export_jobs: ExportJobs | None = None  # staff exports asked for in chat
     webhook_store: WebhookStore | None = None  # what the web chat's requests store events through
+    handoff_sweeper: HandoffSweeper | None = None  # "gặp cán bộ" requests waiting too long become tickets
     _janitor: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -87,6 +89,8 @@ class Runtime:
         self.sender.start()
         if self.export_jobs is not None:
             await self.export_jobs.start()
+        if self.handoff_sweeper is not None:
+            await self.handoff_sweeper.start()
         started: list[Any] = []
         try:
             for channel in self.channels.values():
@@ -106,6 +110,8 @@ class Runtime:
             await asyncio.gather(self._janitor, return_exceptions=True)
         if self.export_jobs is not None:
             await self.export_jobs.stop()
+        if self.handoff_sweeper is not None:
+            await self.handoff_sweeper.stop()
         # Turns in progress finish and their replies go out before the platform clients close.
         await self.workers.stop()
         await self.sender.stop()
@@ -208,8 +214,10 @@ def build_runtime(services: Services, mode: Mode) -> Runtime:
     jobs = None
     if services.surveys is not None:  # "/xuatbaocao" then answers at once; the file follows via the outbox
         jobs = services.surveys.reports.jobs = ExportJobs(sessions, services.surveys.reports, on_queued=sender.nudge)
+    sweeper = HandoffSweeper(sessions, services.handoff, sender.nudge) if services.handoff is not None else None
     return Runtime(
-        services, mode, inbox, workers, sender, channels, own_engine, export_jobs=jobs, webhook_store=store
+        services, mode, inbox, workers, sender, channels, own_engine, export_jobs=jobs, webhook_store=store,
+        handoff_sweeper=sweeper,
     )
 
 
