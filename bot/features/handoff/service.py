@@ -99,19 +99,21 @@ class HandoffService:
 
     # -- the console side ------------------------------------------------------------------------------
 
-    async def queue(self, session: AsyncSession) -> list[tuple[Handoff, str | None, int]]:
-        """Open requests, the longest waiting first: each with its clerk and number of messages."""
+    async def queue(self, session: AsyncSession) -> list[tuple[Handoff, str | None, int, str | None]]:
+        """Open requests, the longest waiting first: each with its clerk, number of messages, the citizen's last."""
         from bot.web.staff.models import StaffUser
 
-        count = (select(HandoffMessage.handoff_id, func.count().label("n"))
-                 .group_by(HandoffMessage.handoff_id).subquery())
+        m = HandoffMessage
+        stats = (select(m.handoff_id, func.count().label("n"), func.max(m.id).filter(m.author == "citizen")
+                        .label("last")).group_by(m.handoff_id).subquery())
         rows = await session.execute(
-            select(Handoff, StaffUser.username, count.c.n)
+            select(Handoff, StaffUser.username, stats.c.n, m.text)
             .outerjoin(StaffUser, StaffUser.id == Handoff.staff_id)
-            .outerjoin(count, count.c.handoff_id == Handoff.id)
+            .outerjoin(stats, stats.c.handoff_id == Handoff.id)
+            .outerjoin(m, m.id == stats.c.last)
             .where(Handoff.status.in_(OPEN)).order_by(Handoff.created_at, Handoff.id)
         )
-        return [(h, who, int(n or 0)) for h, who, n in rows.all()]
+        return [(h, who, int(n or 0), last) for h, who, n, last in rows.all()]
 
     async def detail(self, session: AsyncSession, handoff_id: int,
                      after: int = 0) -> tuple[Handoff, str | None, list[Line]] | None:
