@@ -51,8 +51,10 @@ async def test_clerk_takes_a_telegram_chat_answers_and_hands_it_back(console: Co
     async def on_page() -> bool:
         return "tôi cần mang thêm gì không" in await b.text("#chat")
     await wait_for(on_page, 30, "the citizen's message on the page")
-    await b.open("/staff/handoff/1")  # the script appends new lines; a clerk line's delivery shows on reload
-    assert "đã gửi" in await b.text("#chat")
+
+    async def delivered() -> bool:  # the script also moves the clerk's line from «đang gửi» to «đã gửi»
+        return await b.text("#chat .clerk .delivery") == "đã gửi"
+    await wait_for(delivered, 30, "the delivery shown on the page")
     await b.shot("handoff-laptop")
     await b.size(*PHONE)
     await b.open("/staff/handoff/1")

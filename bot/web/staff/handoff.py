@@ -59,15 +59,19 @@ class HandoffPages:
     async def lines(self, request: Request, me: sessions.Current, _: dict[str, str]) -> Response:
         """New lines after ``after`` and the request's status, for the page's script."""
         after = request.query_params.get("after", "0")
+        since = int(after) if after.isdigit() else 0
         async with self.c.sessions() as db:
-            found = await self.svc.detail(db, int(request.path_params["handoff_id"]),
-                                          int(after) if after.isdigit() else 0)
+            found = await self.svc.detail(db, int(request.path_params["handoff_id"]))
         if found is None:
             return JSONResponse({"status": "gone", "lines": []}, status_code=404)
         h, _taker, lines = found
         vn = self.c.env.filters["vn"]
-        return JSONResponse({"status": h.status, "label": STATUS.get(h.status, h.status),
-                             "lines": [_json_line(line, vn) for line in lines]})
+        return JSONResponse({
+            "status": h.status, "label": STATUS.get(h.status, h.status),
+            "lines": [_json_line(line, vn) for line in lines if line.message.id > since],
+            # Lines already shown whose delivery moved on (a chat is short: all of them, every time).
+            "delivery": {str(line.message.id): line.delivery for line in lines if line.delivery},
+        })
 
     async def act(self, request: Request, me: sessions.Current, form: dict[str, str]) -> Response:
         handoff_id, action = int(request.path_params["handoff_id"]), request.path_params["action"]

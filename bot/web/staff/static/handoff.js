@@ -9,8 +9,15 @@
   function add(line) {
     var li = document.createElement("li"), meta = document.createElement("p"), text = document.createElement("p");
     li.className = "line " + line.author;
+    li.setAttribute("data-id", String(line.id));
     meta.className = "meta";
-    meta.textContent = line.who + " · " + line.at + (line.delivery ? " · " + line.delivery : "");
+    meta.textContent = line.who + " · " + line.at + (line.delivery ? " · " : "");
+    if (line.delivery) {
+      var delivery = document.createElement("span");
+      delivery.className = "delivery";
+      delivery.textContent = line.delivery;
+      meta.appendChild(delivery);
+    }
     text.className = "text";
     text.textContent = line.text;
     li.appendChild(meta);
@@ -23,6 +30,10 @@
       .then(function (data) {
         if (!data) { return; }
         data.lines.forEach(function (line) { add(line); after = Math.max(after, line.id); });
+        Object.keys(data.delivery || {}).forEach(function (id) {
+          var shown = chat.querySelector('li[data-id="' + id + '"] .delivery');
+          if (shown) { shown.textContent = data.delivery[id]; }
+        });
         if (data.status !== status) { window.location.reload(); return; }  // taken, handed back, erased
         var shown = document.getElementById("handoff-status");
         if (shown) { shown.textContent = data.label; }
