@@ -17,6 +17,8 @@ from bot.features.dossiers.keys import DEFAULT_FILE as DOSSIER_KEY_FILE
 from bot.features.dossiers.keys import load_hash_key
 from bot.features.dossiers.service import DossierService
 from bot.features.feature import Feature, Registration
+from bot.features.handoff import setup as handoff_feature
+from bot.features.handoff.service import HandoffService
 from bot.features.privacy import setup as privacy_feature
 from bot.features.surveys import setup as surveys_feature
 from bot.features.surveys.setup import SurveyComponents
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 FEATURES: tuple[Registration, ...] = (
     privacy_feature.FEATURE,
     surveys_feature.FEATURE,
+    handoff_feature.FEATURE,  # after surveys: a request nobody takes becomes a survey feedback ticket
     dossiers_feature.FEATURE,
 )
 
@@ -56,6 +59,14 @@ class Services:
     @property
     def surveys(self) -> SurveyComponents | None:
         return next((f for f in self.features if isinstance(f, SurveyComponents)), None)
+
+    @property
+    def built(self) -> tuple[Feature, ...]:
+        return tuple(self.features)
+
+    @property
+    def handoff(self) -> HandoffService | None:
+        return next((f.service for f in self.features if isinstance(f, handoff_feature.Handoff)), None)
 
     async def aclose(self) -> None:
         if self.nlu is not None:
@@ -105,7 +116,9 @@ def build_services(
     nlu = NluClient(nlu_urls, nlu_token, settings.nlu.timeout_s) if nlu_urls else None
     understander = Understander(nlu, resolver, settings.nlu.intent_threshold, settings.dialogue.max_text_chars)
     dossiers = DossierService(load_hash_key(settings.path(DOSSIER_KEY_FILE)), office.phone)
-    features = [feature.build(_Parts(settings, sessions, procedures, office, dossiers)) for feature in FEATURES]
+    features: list[Feature] = []
+    for feature in FEATURES:  # in order: a feature may use those registered before it (``Parts.built``)
+        features.append(feature.build(_Parts(settings, sessions, procedures, office, dossiers, tuple(features))))
     flows = [flow for feature in features for flow in feature.flows]
     dialogue = Dialogue(understander, procedures, office, settings.centre.serves_levels, flows)
     return Services(
@@ -123,6 +136,7 @@ class _Parts:
     procedures: dict[str, Procedure]
     office: Office
     dossiers: DossierService
+    built: tuple[Feature, ...]
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 from bot.channels.channel_settings import ChannelsSettings
+from bot.features.handoff.settings import HandoffSettings
 from bot.web.staff.settings import StaffConsoleSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +104,8 @@ class Settings(BaseSettings):
     # The staff console in the browser (/staff): sessions, sign-in limits, overdue tickets.
     staff_console: StaffConsoleSettings = Field(default_factory=StaffConsoleSettings)
     staff_session_key: SecretStr | None = Field(default=None, validation_alias="STAFF_SESSION_KEY")
+    # "Gặp cán bộ": working hours of the clerks who answer live, and how long a request waits.
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     # Secrets: read from the environment only (never from config.yml).
     nlu_token: SecretStr | None = Field(default=None, validation_alias="NLU_TOKEN")

@@ -91,7 +91,9 @@ class Dialogue:
         if number is not None and (chosen := self._typed_choice(conv, number)):
             msg = replace(msg, payload=chosen)
         turn = Turn(session, conv, msg, text, understanding)
-        replies = await self._with_flows(turn) or self._respond(conv, msg, text, understanding)
+        replies = await self._with_flows(turn)
+        if replies is None:  # [] is a flow's deliberate silence (a clerk answers this chat)
+            replies = self._respond(conv, msg, text, understanding)
         if understanding is not None and not understanding.nlu_used and replies:
             replies[0] = replace(replies[0], text=DEGRADED_NOTE + replies[0].text)
         conv.pending = offer_buttons(conv.pending, [[b.label, b.payload] for r in replies for b in r.buttons])

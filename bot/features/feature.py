@@ -40,6 +40,8 @@ class Parts(Protocol):
     def office(self) -> Office: ...
     @property
     def dossiers(self) -> DossierService: ...  # shared: other features hook into its status changes
+    @property
+    def built(self) -> tuple[Feature, ...]: ...  # the features registered before this one, built
 
 
 class Assembled(Parts, Protocol):

@@ -124,6 +124,8 @@ class PrivacyFlow:
             flow = (conv.pending or {}).get("flow")
             if isinstance(flow, dict) and (label := texts.FLOW_LABELS.get(str(flow.get("name")))):
                 lines.append(f"Việc đang làm dở: {label}")
+            if (conv.pending or {}).get("handoff"):  # bot/features/handoff: kept beside any flow's state
+                lines.append("Yêu cầu gặp cán bộ đang mở: cán bộ Trung tâm xem được các tin nhắn trao đổi")
         if h.lookup_failures:
             lines.append(f"{h.lookup_failures} lần tra cứu hồ sơ chưa khớp (giữ 24 giờ để chống dò mã)")
         if h.outbox_pending:

@@ -23,6 +23,8 @@ from bot.features.dossiers.fields import CLOSED
 from bot.features.dossiers.models import Dossier, DossierLookupFailure, DossierSubscription
 from bot.features.dossiers.service import DOSSIER_WINDOW
 from bot.features.feature import Assembled, Feature
+from bot.features.handoff.models import OPEN as HANDOFF_OPEN
+from bot.features.handoff.models import Handoff
 from bot.features.privacy import texts
 from bot.features.surveys.export import delete_old_exports
 from bot.pipeline.models import InboxEvent
@@ -62,6 +64,11 @@ class Purger:
         )
         done["web_sessions"] = await self._delete(
             WebSession, WebSession.last_seen_at < now - dt.timedelta(days=r.conversations_days)
+        )
+        # A finished chat with a clerk (its messages go with it); what became a ticket lives on in the ticket.
+        done["handoffs"] = await self._delete(
+            Handoff, Handoff.status.not_in(HANDOFF_OPEN),
+            Handoff.closed_at < now - dt.timedelta(days=r.conversations_days),
         )
         done["lookup_failures"] = await self._delete(
             DossierLookupFailure,

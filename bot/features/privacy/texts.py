@@ -33,6 +33,7 @@ FLOW_LABELS = {
     "survey": "đang đánh giá",
     "feedback": "đang soạn phản ánh",
     "privacy": "đang xác nhận xoá dữ liệu",
+    "handoff": "đang chờ hoặc đang trao đổi với cán bộ",
 }
 
 

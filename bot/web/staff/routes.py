@@ -285,7 +285,11 @@ class Console:
     # -- routes ----------------------------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
+        from bot.web.staff.handoff import HandoffPages  # live handoff ("gặp cán bộ"), when the feature is built
+
+        handoff = HandoffPages(self, self.services.handoff).routes() if self.services.handoff is not None else []
         return [
+            *handoff,
             Route("/login", self.login, methods=["GET", "POST"]),
             Route("/logout", self.page(self.logout), methods=["POST"]),
             Route("/", self.page(self.home), methods=["GET"]),
