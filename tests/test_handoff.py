@@ -15,6 +15,7 @@ from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import Console, csrf_of, sign_in
 
 from bot.features.handoff import texts
+from bot.features.handoff.jobs import HandoffSweeper
 from bot.features.handoff.models import Handoff, HandoffMessage
 from bot.features.handoff.settings import HandoffSettings
 from bot.features.privacy import texts as privacy_texts
@@ -81,8 +82,7 @@ async def test_not_taken_in_time_it_becomes_a_ticket_and_the_citizen_is_told_onc
     citizen = Citizen(console, chat=8102)
     await citizen.say("tôi muốn nói chuyện với người thật")
     await citizen.say("Cho tôi hỏi lệ phí cấp lại căn cước")
-    sweeper = console.served.runtime.handoff_sweeper
-    assert sweeper is not None
+    [sweeper] = [job for job in console.served.runtime.jobs if isinstance(job, HandoffSweeper)]
     console.services.dossiers.clock.advance(minutes=9)  # type: ignore[attr-defined]
     assert await sweeper.sweep() == 0
     console.services.dossiers.clock.advance(minutes=2)  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ check routing and dialogue, never how well the assistant understands (that is th
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,10 +60,13 @@ class FakeRasa:
 
     def parse(self, text: str) -> dict[str, Any]:
         best = process.extract(text, self._texts, scorer=fuzz.WRatio, limit=5)
-        ranking: dict[str, float] = {}
+        scores: dict[str, float] = {}
         for _, score, i in best:
-            intent = self.examples[i][1]
-            ranking.setdefault(intent, round(score / 100, 4))
+            scores.setdefault(self.examples[i][1], score)
+        # Like Rasa's softmax, confidences sum to one: a clearly closer example makes a sure intent.
+        weights = {intent: math.exp((score - 100) / 5) for intent, score in scores.items()}
+        total = sum(weights.values()) or 1.0
+        ranking = {intent: round(w / total, 4) for intent, w in weights.items()}
         top = next(iter(ranking.items()), ("out_of_scope", 0.0))
         return {
             "text": text,

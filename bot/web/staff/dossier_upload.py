@@ -25,7 +25,7 @@ from bot.pipeline.sqlite_gate import writing
 from bot.web.staff import accounts, sessions
 
 if TYPE_CHECKING:
-    from bot.web.staff.routes import Console
+    from bot.web.staff.pages import ConsolePages as Console
 
 UPLOAD_PATH = "/staff/dossiers"
 SOURCE = "import"  # the same history source as the command line's import

@@ -19,7 +19,7 @@ from bot.pipeline.sqlite_gate import writing
 from bot.web.staff import accounts, sessions
 
 if TYPE_CHECKING:
-    from bot.web.staff.routes import Console
+    from bot.web.staff.pages import ConsolePages as Console
 
 STATUS = {"waiting": "Đang chờ cán bộ", "active": "Đang trao đổi", "back": "Đã chuyển lại cho trợ lý ảo",
           "ticket": "Đã chuyển thành phản ánh", "cancelled": "Người dân đã huỷ"}

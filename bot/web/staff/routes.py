@@ -30,9 +30,9 @@ from bot.web.staff import accounts, dashboard, sessions, tickets
 from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
 from bot.web.staff.models import StaffExport, StaffUser
+from bot.web.staff.pages import Handler
 
 HERE = Path(__file__).resolve().parent
-Handler = Callable[[Request, sessions.Current, dict[str, str]], Awaitable[Response]]
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 LOCKED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút hoặc liên hệ quản trị viên."
 BAD_FORM = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại."
