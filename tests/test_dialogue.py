@@ -25,7 +25,7 @@ INTENT_REPLIES = [
     ("ok vậy chào tạm biệt em", "Chúc Anh/Chị một ngày tốt lành"),
     ("em cảm ơn nhiều ạ", "không có gì ạ"),
     ("em có thể hỏi bạn những việc gì", "Hỏi thủ tục: giấy tờ cần chuẩn bị"),
-    ("mình cần nói chuyện với cán bộ trực", "để được hỗ trợ trong giờ làm việc"),
+    ("mình cần nói chuyện với cán bộ trực", "yêu cầu của Anh/Chị"),
     ("giá xăng hôm nay bao nhiêu", "em chỉ hỗ trợ được các câu hỏi về thủ tục"),
     ("buổi chiều trung tâm đóng cửa lúc mấy giờ", "• Địa chỉ:"),
     ("thủ tục đăng ký kết hôn", "Anh/Chị muốn xem thêm phần nào"),

@@ -54,12 +54,21 @@ class Browser:
 
     async def click(self, css: str, navigates: bool = True) -> None:
         """Clicks; when it loads a page, waits (bounded) until the old page is gone."""
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
-        element = await self.find(css)
         old = await self.find("html")
-        await self.call(element.click)
+        for attempt in range(3):
+            # A page's own script (the handoff chat's refresh) may replace the node between find and click.
+            element = await self.find(css)
+            try:
+                await self.call(element.click)
+                break
+            except (StaleElementReferenceException, WebDriverException) as e:
+                if attempt == 2 or ("does not belong to the document" not in str(e) and not isinstance(
+                        e, StaleElementReferenceException)):
+                    raise
         if navigates:
             await self.call(lambda: WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old)))
 
