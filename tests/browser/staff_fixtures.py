@@ -44,8 +44,14 @@ class Browser:
         return await self.call(self.driver.find_element, By.CSS_SELECTOR, css)
 
     async def text(self, css: str = "body") -> str:
-        element = await self.find(css)
-        return str(await self.call(lambda: element.text))
+        for attempt in range(3):
+            element = await self.find(css)
+            try:
+                return str(await self.call(lambda: element.text))
+            except Exception as e:  # replaced by the page's script between find and read
+                if attempt == 2 or not _gone(e):
+                    raise
+        raise AssertionError("unreachable")
 
     async def type(self, css: str, value: str) -> None:
         element = await self.find(css)
@@ -54,8 +60,6 @@ class Browser:
 
     async def click(self, css: str, navigates: bool = True) -> None:
         """Clicks; when it loads a page, waits (bounded) until the old page is gone."""
-        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = await self.find("html")
@@ -65,12 +69,13 @@ class Browser:
             try:
                 await self.call(element.click)
                 break
-            except (StaleElementReferenceException, WebDriverException) as e:
-                if attempt == 2 or ("does not belong to the document" not in str(e) and not isinstance(
-                        e, StaleElementReferenceException)):
+            except Exception as e:
+                if attempt == 2 or not _gone(e):
                     raise
         if navigates:
-            await self.call(lambda: WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old)))
+            await self.call(lambda: WebDriverWait(self.driver, 30).until(lambda _: _detached(old)))
+            await self.call(lambda: WebDriverWait(self.driver, 30).until(
+                lambda d: d.execute_script("return document.readyState") == "complete"))
 
     async def choose(self, css: str, value: str) -> None:
         from selenium.webdriver.support.ui import Select
@@ -100,6 +105,23 @@ class Browser:
 
     async def path(self) -> str:
         return str(await self.call(lambda: self.driver.current_url)).removeprefix(self.base)
+
+
+def _gone(error: Exception) -> bool:
+    """Chromium reports a replaced node either as stale or as an inspector error, depending on timing."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    return isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+
+
+def _detached(element: Any) -> bool:
+    try:
+        element.is_enabled()
+    except Exception as e:
+        if _gone(e):
+            return True
+        raise
+    return False
 
 
 def _driver(downloads: Path) -> Any:
