@@ -174,7 +174,8 @@ def running_server(port: int | None = None, timeout_s: float = 300.0) -> Iterato
     token = secrets.token_urlsafe(24)
     log_path = cache_dir() / "rasa-server.log"
     cmd = [str(venv / "bin" / "python"), "-m", "rasa", "run", "--enable-api", "-m", str(model),
-           "-i", "127.0.0.1", "-p", str(port), "--auth-token", token]
+           # One argv item: a urlsafe token may start with "-", which argparse would read as an option.
+           "-i", "127.0.0.1", "-p", str(port), f"--auth-token={token}"]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=NLU_DIR, env={**os.environ, **RASA_ENV}, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
