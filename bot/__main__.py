@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import FEATURES
-from bot.channels.zalo_check import register as register_zalo
 from bot.config import load_settings
 from bot.web.staff.cli import register as register_staff
+from bot.zalo_check import register as register_zalo
 
 
 def _logging(verbose: bool) -> None:

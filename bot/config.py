@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from bot.channels.channel_settings import ChannelsSettings
 from bot.features.handoff.settings import HandoffSettings
+from bot.ops.settings import OpsSettings
 from bot.web.staff.settings import StaffConsoleSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,20 +70,6 @@ class RetentionSettings(BaseModel):
     closed_subscriptions_days: int = Field(default=90, ge=1)  # follows of a closed dossier end after this
     export_files_days: int = Field(default=7, ge=1)  # staff XLSX files made in chat
     batch_size: int = Field(default=500, ge=1)  # rows per transaction: short locks, safe to interrupt
-
-
-class SpikeAlertSettings(BaseModel):
-    """More than `threshold` events within `window_minutes` writes one `ALERT ...` WARNING line (bot.ops.alerts)."""
-
-    threshold: int = Field(default=20, ge=1)
-    window_minutes: float = Field(default=10.0, gt=0)
-
-
-class OpsSettings(BaseModel):
-    """Operations (config.yml `ops:`): log format and alert thresholds; README "Operations"."""
-
-    log_format: Literal["text", "json"] = "text"  # TTHC_LOG_FORMAT=json|text overrides it
-    failed_verifications_alert: SpikeAlertSettings = Field(default_factory=SpikeAlertSettings)
 
 
 class Settings(BaseSettings):

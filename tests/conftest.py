@@ -5,18 +5,23 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.app import Services, build_services, load_knowledge
+from bot.app import Services, build_services
 from bot.config import Settings, load_settings
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
 
+if TYPE_CHECKING:
+    from session_caches import KnowledgeCache
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Fixture modules of groups of tests; their helpers (not fixtures) are imported by name where used.
 pytest_plugins = [
-    "dossier_fixtures", "survey_fixtures", "staff_console_fixtures", "fakes.channel_fixtures", "browser.staff_fixtures",
+    "session_caches", "dossier_fixtures", "survey_fixtures", "staff_console_fixtures", "fakes.channel_fixtures",
+    "browser.staff_fixtures",
 ]
 
 # Markers a test gets from what it uses, so make test-fast leaves it out without each module saying so.
@@ -76,13 +81,13 @@ def fake_nlu() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def knowledge() -> dict[str, Procedure]:
-    return load_knowledge(load_settings())
+def knowledge(session_caches: KnowledgeCache) -> dict[str, Procedure]:
+    return session_caches.load(load_settings())
 
 
 @pytest.fixture(scope="session")
-def resolver(knowledge: dict[str, Procedure]) -> Resolver:
-    return Resolver(knowledge)
+def resolver(session_caches: KnowledgeCache, knowledge: dict[str, Procedure]) -> Resolver:
+    return session_caches.resolver(knowledge)
 
 
 @pytest.fixture

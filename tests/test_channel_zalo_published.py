@@ -16,13 +16,13 @@ from fakes.zalo import FakeZaloBot, FakeZaloOA, bot_text_update, oa_text_event
 from sqlalchemy import select
 
 from bot.app import build_services
-from bot.channels.zalo_check import check
 from bot.channels.zalo_errors import Action, oa_action
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.config import Settings
 from bot.pipeline.models import ChannelToken
 from bot.runtime import check_settings
 from bot.storage.models import Outbox
+from bot.zalo_check import check
 
 USER = "8390000000000000001"
 CHAT = "e4ea2cd5189df1c3a88c"

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import build_services
 from bot.config import ROOT
 from bot.ops import metrics
+from bot.pipeline.backlog import read_backlog
 from bot.pipeline.inbox import InboundEvent, Inbox
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure
@@ -96,7 +97,7 @@ async def test_backlog_is_what_the_database_holds_at_scrape_time(
         for i, user in enumerate(["1", "1", "2"]):
             assert await inbox.accept(InboundEvent("telegram", f"u{i}", user, text="xin chào"))
         await inbox.claim(1)  # one user's first event is being worked on
-        body, _ = await metrics.exposition(services.sessions, ["telegram", "zalo"])
+        body, _ = await metrics.exposition(lambda: read_backlog(services.sessions), ["telegram", "zalo"])
     finally:
         await services.aclose()
     samples = parse(body.decode())
@@ -111,7 +112,7 @@ async def test_metrics_still_answer_with_the_database_down(knowledge: dict[str, 
     services = build_services(settings, [], None, procedures=knowledge, resolver=resolver, migrate=False)
     metrics.turn_committed("telegram")  # counted before the database went away
     try:
-        body, _ = await metrics.exposition(services.sessions, ["telegram"])
+        body, _ = await metrics.exposition(lambda: read_backlog(services.sessions), ["telegram"])
     finally:
         await services.aclose()
     names = {name for name, _ in parse(body.decode())}

@@ -96,10 +96,19 @@ class NotServed(RuntimeError):
     what = "routes"  # named in the operator's log: "<what> not served: <why>"
 
 
+def day(text: str) -> dt.date:
+    """An argparse type for the features' commands: a YYYY-MM-DD date."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 @dataclass(frozen=True)
 class Registration:
     """A feature as the composition root sees it before anything is built."""
 
     name: str
     build: Callable[[Parts], Feature]
-    commands: Callable[[argparse._SubParsersAction], None] | None = None  # `python -m bot <command>`
+    # `python -m bot <command>`, added in the order of ``FEATURES``: a feature may reuse an earlier one's command.
+    commands: Callable[[argparse._SubParsersAction], None] | None = None

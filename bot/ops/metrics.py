@@ -16,18 +16,14 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ops.alerts import FailureAlert, SpikeAlert
-from bot.pipeline.models import InboxEvent
-from bot.storage.models import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -119,21 +115,8 @@ def dossier_verified(outcome: str) -> None:
 
 # -- exposition --------------------------------------------------------------------------------------
 
+# Unfinished inbound events per (channel, status), pending outgoing messages per channel (bot.pipeline.backlog).
 Backlog = tuple[dict[tuple[str, str], int], dict[str, int]]
-
-
-async def read_backlog(sessions: async_sessionmaker[AsyncSession]) -> Backlog:
-    """Unfinished inbound events per (channel, status) and pending outgoing messages per channel."""
-    async with sessions() as session:
-        inbox = await session.execute(
-            select(InboxEvent.channel, InboxEvent.status, func.count())
-            .where(InboxEvent.status.in_(("pending", "processing")))
-            .group_by(InboxEvent.channel, InboxEvent.status)
-        )
-        outbox = await session.execute(
-            select(Outbox.channel, func.count()).where(Outbox.status == "pending").group_by(Outbox.channel)
-        )
-        return {(c, s): int(n) for c, s, n in inbox.all()}, {c: int(n) for c, n in outbox.all()}
 
 
 class _BacklogCollector(Collector):
@@ -164,11 +147,13 @@ def process_registry() -> CollectorRegistry:
     return registry
 
 
-async def exposition(sessions: async_sessionmaker[AsyncSession], channels: Iterable[str] = ()) -> tuple[bytes, str]:
+async def exposition(
+    read_backlog: Callable[[], Awaitable[Backlog]], channels: Iterable[str] = ()
+) -> tuple[bytes, str]:
     """The ``/metrics`` body and its content type; the backlogs are left out when the database is down."""
     body = generate_latest(process_registry())
     try:
-        backlog = await read_backlog(sessions)
+        backlog = await read_backlog()
     except Exception as exc:  # a scrape must still show the counters when the database is down
         log.warning("metrics: backlog not read: %r", exc)
         return body, CONTENT_TYPE_LATEST

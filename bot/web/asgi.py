@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.features.feature import NotServed
 from bot.ops import health, metrics
+from bot.pipeline.backlog import read_backlog
 from bot.runtime import Runtime
 from bot.web.body_limit import BodyLimit
 from bot.web.security import SecurityHeaders
@@ -61,7 +62,7 @@ def create_app(
         return JSONResponse({"status": "alive"})
 
     async def metrics_route(_: Request) -> Response:
-        body, content_type = await metrics.exposition(services.sessions, runtime.channels)
+        body, content_type = await metrics.exposition(lambda: read_backlog(services.sessions), runtime.channels)
         return Response(body, media_type=content_type)
 
     routes: list[BaseRoute] = [

@@ -25,6 +25,8 @@ from .zalo import FakeZaloBot, FakeZaloOA
 
 TELEGRAM_SECRET = "tg-webhook-secret_0123456789"
 ZALO_BOT_SECRET = "zalo-bot-webhook-secret"
+# The fakes take any pace; a test of the limits passes its own ("limits" in ``channels``).
+UNPACED = {"global_per_s": 10_000, "per_chat_per_s": 1_000, "per_chat_burst": 1_000}
 
 
 def channel_settings(
@@ -42,12 +44,18 @@ def channel_settings(
         "server": {"port": port},
         "inbox": {"poll_s": 0.2},
         "sender": {"poll_s": 0.2},
-        "telegram": {"api_base_url": telegram.url if telegram else "", "webhook_url": f"{base}/telegram/webhook"},
+        "telegram": {
+            "api_base_url": telegram.url if telegram else "", "webhook_url": f"{base}/telegram/webhook",
+            "limits": UNPACED,
+        },
         "zalo_oa": {
             "api_base_url": zalo_oa.url if zalo_oa else "", "oauth_base_url": zalo_oa.url if zalo_oa else "",
-            "oa_id": zalo_oa.oa_id if zalo_oa else "",
+            "oa_id": zalo_oa.oa_id if zalo_oa else "", "limits": UNPACED,
         },
-        "zalo_bot": {"api_base_url": zalo_bot.url if zalo_bot else "", "webhook_url": f"{base}/zalo-bot/webhook"},
+        "zalo_bot": {
+            "api_base_url": zalo_bot.url if zalo_bot else "", "webhook_url": f"{base}/zalo-bot/webhook",
+            "limits": UNPACED,
+        },
     }
     for key, value in (channels or {}).items():
         ch[key] = {**ch.get(key, {}), **value}

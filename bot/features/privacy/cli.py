@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import getpass
 import sys
 from pathlib import Path
 
-
-def day(text: str) -> dt.date:
-    """An argparse type: a YYYY-MM-DD date."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+from bot.features.feature import day
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.config import load_settings
-from bot.features.privacy.cli import cmd_purge as common_purge
-from bot.features.privacy.cli import day as _day
+from bot.features.feature import day as _day
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = ssub.add_parser("check", help="validate the survey definitions")
     c.set_defaults(func=cmd_check)
     r = ssub.add_parser("purge", help="the same as `python -m bot purge`: every retention period (run daily)")
-    r.set_defaults(func=cmd_purge)
+    # Kept for existing cron lines: the survey retention is one part of the common purge, whose command the
+    # privacy feature (registered before this one, bot/app.py FEATURES) has added.
+    r.set_defaults(func=sub.choices["purge"].get_default("func"))
 
 
 async def _export(args: argparse.Namespace, fmt: str) -> int:
@@ -118,8 +119,3 @@ def cmd_check(_: argparse.Namespace) -> int:
         print(f"config surveys.form: no definition {settings.surveys.form!r}", file=sys.stderr)
         return 1
     return 0
-
-
-def cmd_purge(args: argparse.Namespace) -> int:
-    """Kept for existing cron lines: the survey retention is one part of the common purge."""
-    return common_purge(args)
