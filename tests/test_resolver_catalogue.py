@@ -34,10 +34,10 @@ def knowledge() -> dict[str, Procedure]:
 
 
 @pytest.fixture(scope="module")
-def resolver() -> Resolver:
-    procedures = knowledge()
-    assert len(procedures) >= 2600 and sum(p.curated for p in procedures.values()) >= 33
-    return Resolver(procedures)
+def resolver(resolver: Resolver, knowledge: dict[str, Procedure]) -> Resolver:
+    """The assistant's own resolver (tests/conftest.py, shared by the session), over the whole catalogue."""
+    assert len(knowledge) >= 2600 and sum(p.curated for p in knowledge.values()) >= 33
+    return resolver
 
 
 def resolve(resolver: Resolver, text: str) -> Resolution:

@@ -15,23 +15,12 @@ import pytest
 
 from bot.config import load_settings
 from knowledge_base.everyday import EverydayNames, load_everyday, with_everyday
-from knowledge_base.importer import NATIONAL_PATH, load_national, merge
-from knowledge_base.loader import KnowledgeBaseError, load_procedures
+from knowledge_base.importer import NATIONAL_PATH, load_national
+from knowledge_base.loader import KnowledgeBaseError
 from knowledge_base.resolver import Resolution, Resolver
 from knowledge_base.resolver_levels import served
 from knowledge_base.schema import Procedure
 from nlu.normalize import normalize
-from tests.test_resolver_catalogue import PROCEDURES_DIR
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> dict[str, Procedure]:
-    return merge(load_procedures(PROCEDURES_DIR), load_national(NATIONAL_PATH))
-
-
-@pytest.fixture(scope="module")
-def resolver(knowledge: dict[str, Procedure]) -> Resolver:
-    return Resolver(knowledge)
 
 
 def resolve(resolver: Resolver, text: str) -> Resolution:

@@ -12,17 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.importer import NATIONAL_PATH, load_national, merge
-from knowledge_base.loader import load_procedures
 from knowledge_base.resolver import Resolution, Resolver
 from knowledge_base.resolver_actions import message_actions, name_actions
 from nlu.normalize import normalize
-from tests.test_resolver_catalogue import PROCEDURES_DIR
-
-
-@pytest.fixture(scope="module")
-def resolver() -> Resolver:
-    return Resolver(merge(load_procedures(PROCEDURES_DIR), load_national(NATIONAL_PATH)))
 
 
 def resolve(resolver: Resolver, text: str) -> Resolution:
