@@ -20,9 +20,10 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(PY) -m pytest -q --durations=25
 
-# The inner loop: SQLite only, no Rasa server, no browser, no slow tests (conftest.py marks them).
+# The inner loop: SQLite only, no Rasa server, no browser, no slow tests (conftest.py marks them), on two
+# processes (each test file on one; every test has its own database, files and ports).
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not nlu and not postgres and not browser and not slow" --durations=10
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not nlu and not postgres and not browser and not slow" --durations=10
 
 # Headless Chromium and its driver for the browser tests (Debian packages), installed when missing.
 browser:

@@ -39,6 +39,21 @@ SLOW_TESTS = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The keys the application creates in var/ on first use, made before parallel workers (make test-fast)
+    could both find them missing."""
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller has made them
+        return
+    from bot.features.dossiers.keys import DEFAULT_FILE, load_hash_key
+    from bot.web.staff.sessions import load_key
+
+    settings = load_settings()
+    if not os.environ.get("DOSSIER_HASH_KEY"):
+        load_hash_key(settings.path(DEFAULT_FILE))
+    if settings.staff_session_key is None:
+        load_key(None, settings.path(settings.staff_console.key_file))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
