@@ -205,13 +205,12 @@ def _channels(services: Services, mode: Mode, store: WebhookStore) -> dict[str, 
 
         return {"console": ConsoleChannel(store, services.sessions)}
     channels: dict[str, Any] = {}
-    max_body = ch.server.max_body_bytes
     if settings.telegram_bot_token:
         from bot.channels.telegram import TelegramChannel
 
         channels["telegram"] = TelegramChannel(
             ch.telegram, _secret(settings.telegram_bot_token), store, polling=mode == "polling",
-            webhook_secret=_secret(settings.telegram_webhook_secret), max_body_bytes=max_body,
+            webhook_secret=_secret(settings.telegram_webhook_secret),
         )
     if settings.zalo_bot_token:
         from bot.channels.zalo_bot import ZaloBotChannel
@@ -220,10 +219,9 @@ def _channels(services: Services, mode: Mode, store: WebhookStore) -> dict[str, 
         channels["zalo_bot"] = ZaloBotChannel(
             ch.zalo_bot, ZaloBotClient(ch.zalo_bot, _secret(settings.zalo_bot_token)), store,
             polling=mode == "polling", webhook_secret=_secret(settings.zalo_bot_webhook_secret),
-            max_body_bytes=max_body,
         )
     if settings.zalo_oa_app_id and mode == "webhook":
-        channels["zalo"] = _zalo_oa(services, store, max_body)
+        channels["zalo"] = _zalo_oa(services, store)
     elif settings.zalo_oa_app_id:
         log.warning("Zalo OA only works with the web server (`python -m bot serve`); not started")
     if ch.web.enabled and mode == "webhook":  # the web chat needs the web server
@@ -234,7 +232,7 @@ def _channels(services: Services, mode: Mode, store: WebhookStore) -> dict[str, 
     return channels
 
 
-def _zalo_oa(services: Services, store: WebhookStore, max_body: int) -> Any:
+def _zalo_oa(services: Services, store: WebhookStore) -> Any:
     from bot.channels.zalo_oa import ZaloOAChannel
     from bot.channels.zalo_oa_client import ZaloOAClient
 
@@ -246,7 +244,7 @@ def _zalo_oa(services: Services, store: WebhookStore, max_body: int) -> Any:
         s.channels.zalo_oa, app_id=app_id, client=client,
         secret_key=_secret(s.zalo_oa_app_secret if s.channels.zalo_oa.signature_key == "app_secret"
                            else s.zalo_oa_secret_key),
-        tokens=tokens, store=store, max_body_bytes=max_body,
+        tokens=tokens, store=store,
     )
 
 

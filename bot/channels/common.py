@@ -16,28 +16,8 @@ from starlette.responses import JSONResponse, Response
 from bot.channels.channel_settings import RateLimits
 from bot.core.messages import Reply
 from bot.pipeline.inbox import InboundEvent, Inbox
-from nlu.normalize import small_number
 
 log = logging.getLogger(__name__)
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The raw body (signatures are computed over it), refused past ``max_bytes`` even when chunked."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and (small_number(declared) or 0) > max_bytes:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any] | None:
@@ -93,15 +73,18 @@ S = TypeVar("S", bound=_Limited)
 
 
 class WebhookChannel(Generic[S]):
-    """What every adapter keeps: its settings and limits (for the sender), the inbox, the body cap."""
+    """What every adapter keeps: its settings and limits (for the sender), the inbox.
+
+    Bodies reach a webhook already capped: the server refuses one over ``channels.server.max_body_bytes``
+    with 413 before any route reads it (bot/web/body_limit.py, the one cap).
+    """
 
     channel: str
 
-    def __init__(self, settings: S, store: WebhookStore, max_body_bytes: int) -> None:
+    def __init__(self, settings: S, store: WebhookStore) -> None:
         self.settings = settings
         self.limits = settings.limits
         self._store = store
-        self._max_body = max_body_bytes
 
 
 class SecretTokenChannel(WebhookChannel[S]):
@@ -109,10 +92,8 @@ class SecretTokenChannel(WebhookChannel[S]):
 
     secret_header: str
 
-    def __init__(
-        self, settings: S, store: WebhookStore, *, polling: bool, webhook_secret: str, max_body_bytes: int
-    ) -> None:
-        super().__init__(settings, store, max_body_bytes)
+    def __init__(self, settings: S, store: WebhookStore, *, polling: bool, webhook_secret: str) -> None:
+        super().__init__(settings, store)
         self._polling = polling
         self._secret = webhook_secret
 
@@ -126,7 +107,7 @@ class SecretTokenChannel(WebhookChannel[S]):
     async def webhook(self, request: Request) -> Response:
         response, event = await receive_update(
             request, self._store, name=self.channel, secret_header=self.secret_header, secret=self._secret,
-            max_body=self._max_body, to_event=self.parse,
+            to_event=self.parse,
         )
         if event is not None:
             self.stored(event)
@@ -158,17 +139,12 @@ async def receive_update(
     name: str,
     secret_header: str,
     secret: str,
-    max_body: int,
     to_event: Callable[[dict[str, Any]], InboundEvent | None],
 ) -> tuple[Response, InboundEvent | None]:
-    """A secret-token webhook (Telegram, Zalo Bot): checked, capped, stored; the event when newly stored."""
+    """A secret-token webhook (Telegram, Zalo Bot): checked, stored; the event when newly stored."""
     if not same_secret(request.headers.get(secret_header), secret):
         return refuse(401, "bad secret token"), None
-    try:
-        raw = await read_body(request, max_body)
-    except BodyTooLarge:
-        return refuse(413, "body too large"), None
-    data = parse_json_object(raw)
+    data = parse_json_object(await request.body())
     if data is None:
         return refuse(400, "not a JSON object"), None
     event = translate(name, to_event, data)

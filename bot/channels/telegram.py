@@ -116,11 +116,8 @@ class TelegramChannel(SecretTokenChannel[TelegramSettings]):
         *,
         polling: bool,
         webhook_secret: str = "",
-        max_body_bytes: int = 256 * 1024,
     ) -> None:
-        super().__init__(
-            settings, store, polling=polling, webhook_secret=webhook_secret, max_body_bytes=max_body_bytes
-        )
+        super().__init__(settings, store, polling=polling, webhook_secret=webhook_secret)
         self._background: set[asyncio.Task[Any]] = set()
         self._stopping = False
         # No PTB AIORateLimiter: our limiter (bot.pipeline.ratelimit) paces every send in the database-backed

@@ -75,11 +75,8 @@ class ZaloBotChannel(SecretTokenChannel[ZaloBotSettings]):
         *,
         polling: bool,
         webhook_secret: str = "",
-        max_body_bytes: int = 256 * 1024,
     ) -> None:
-        super().__init__(
-            settings, store, polling=polling, webhook_secret=webhook_secret, max_body_bytes=max_body_bytes
-        )
+        super().__init__(settings, store, polling=polling, webhook_secret=webhook_secret)
         self._client = client
         self._poller: asyncio.Task[None] | None = None
 
