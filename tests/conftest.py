@@ -36,6 +36,7 @@ SLOW_MODULES = {
 SLOW_TESTS = {
     "test_ten_thousand_fuzzed_bodies", "test_erasing_my_data_clears_the_web_history", "test_command_line",
     "test_purge_command_runs_every_purge",
+    "test_serve_without_any_secret_starts_with_the_console",  # `python -m bot serve` started from nothing
 }
 
 

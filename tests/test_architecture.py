@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache  # one reading of the source for every check; the checks only read the graph
 def import_graph(packages: tuple[str, ...] = ("bot", "nlu", "knowledge_base", "surveys")) -> dict[str, set[str]]:
     """Module → project modules it imports, at any level (a function-level import is a dependency too)."""
     files = {module_name(p): p for package in packages for p in python_files(package)}
