@@ -61,13 +61,14 @@ class _SchemaTemplate:
 
     def upgrade(self, url: str, revision: str = "heads") -> None:
         u = make_url(url)
-        target = Path(u.database) if u.drivername.startswith("sqlite") and u.database not in (None, "", ":memory:") \
-            else None
+        on_file = u.drivername.startswith("sqlite") and u.database not in (None, "", ":memory:")
+        target = Path(str(u.database)) if on_file else None
         if target is None or revision != "heads":
             self._upgrade(url, revision)
             return
         heads = self._template_heads()
-        if not target.exists() or target.stat().st_size == 0:
+        fresh = not target.exists() or target.stat().st_size == 0
+        if fresh and not target.with_name(target.name + "-wal").exists():  # nothing written yet, not even a log
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self._file, target)
             db.private_file(target)
