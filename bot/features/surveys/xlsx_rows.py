@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))  # \r escaped: parsers fold it
 _LEVEL = 1  # the fastest deflate: a third of the time of the default for a file a fifth larger
-_CACHED_STRINGS = 20_000  # bounded: free text is mostly unique and memory must stay flat
+_CACHED_STRINGS = 4096  # bounded: memory must stay flat whatever the number of rows
+_FLUSH_PARTS = 8192
+_CACHED_LENGTH = 120  # codes, names and labels repeat; longer text is mostly free text, written once
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -85,12 +87,15 @@ class SheetRows:
                     tail = strings.get(value)
                     if tail is None:
                         tail = _string_tail(value)
-                        if len(strings) < _CACHED_STRINGS:
+                        if len(value) <= _CACHED_LENGTH and len(strings) < _CACHED_STRINGS:
                             strings[value] = tail
                     add(f'<c r="{letter}{r}"{tail}')
                 else:
                     add(self._cell(f"{letter}{r}", value))
             add("</row>")
+            if len(parts) > _FLUSH_PARTS:  # a few hundred rows at a time: the text of a whole page is megabytes
+                self._tmp.write("".join(parts).encode())
+                parts.clear()
         self._tmp.write("".join(parts).encode())
 
     def _cell(self, ref: str, value: Any) -> str:
