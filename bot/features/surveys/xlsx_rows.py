@@ -94,9 +94,12 @@ class SheetRows:
                     add(self._cell(f"{letter}{r}", value))
             add("</row>")
             if len(parts) > _FLUSH_PARTS:  # a few hundred rows at a time: the text of a whole page is megabytes
-                self._tmp.write("".join(parts).encode())
-                parts.clear()
-        self._tmp.write("".join(parts).encode())
+                self._write(parts)
+        self._write(parts)
+
+    def _write(self, parts: list[str]) -> None:
+        self._tmp.write("".join(parts).encode(errors="replace"))  # a lone surrogate from a client becomes "?"
+        parts.clear()
 
     def _cell(self, ref: str, value: Any) -> str:
         kind = type(value)
