@@ -17,7 +17,7 @@ import pytest
 from fakes.db import BOTH
 from fakes.http import free_port, wait_for
 from sqlalchemy import func, select, update
-from staff_console_fixtures import PASSWORD, PROC_A, Console, csrf_of, seed, sign_in
+from staff_console_fixtures import PASSWORD, PROC_A, UNIT_A, Console, csrf_of, seed, sign_in
 
 from bot.config import ROOT
 from bot.features.surveys.export import ExportRequest, export
@@ -324,3 +324,17 @@ async def test_new_responses_show_at_once_today_and_in_past_days(console: Consol
     assert today["responses"] == 5 and today["index"] == pytest.approx(60.0)  # 3 of 5 satisfied
     assert past["responses"] == 6 and past["index"] == pytest.approx(50.0)
     assert past["ratio_766"] == pytest.approx(100 / 3)  # 2 of 6 dossiers not counted against
+
+
+async def test_filter_lists_offer_a_new_unit_as_soon_as_it_has_a_response(console: Console) -> None:
+    """The unit and procedure lists are kept between pages, but never hide a unit that has just answered."""
+    option = f'<option value="{UNIT_A}"'
+    async with console.client() as client:
+        await sign_in(client, "lan")
+        before = await client.get("/staff/")
+        await seed(console.services)
+        after = await client.get("/staff/")
+        exports = await client.get("/staff/exports")
+    assert option not in before.text
+    assert option in after.text and option in exports.text
+    assert f'<option value="{PROC_A}"' in after.text

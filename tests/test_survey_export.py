@@ -133,3 +133,27 @@ def test_cli_export_is_audited(svc: Services, tmp_path: Path, survey_db: str,
     assert audit.filters == {"from": "2026-11-01", "to": "2026-11-30", "form": "short", "unit": None,
                              "anonymous": True}
     assert audit.file_name == "staff.csv" and audit.at is not None
+
+
+TRICKY = ("Hồ sơ A & B <nhanh> > chậm", "Rất tốt 😀🇻🇳👍", "chuông\x07 và \x1b[31mmàu", "=1+1 vẫn là chữ",
+          "  cách ở đầu và cuối  ", "dòng một\r\ndòng hai\tcột", "]]> </t></is></c><c>")
+
+
+async def test_tricky_text_reads_back_from_the_xlsx_as_written(svc: Services, tmp_path: Path) -> None:
+    """Free text with markup, emoji, control characters or a formula start comes back as the same text."""
+    at = dt.datetime(2026, 11, 27, 3, 4, 5, tzinfo=dt.UTC)
+    for i, text in enumerate(TRICKY):
+        await add_response(svc, {**HAPPY, "gop_y": text}, user_id=f"citizen-{i}", submitted=at, unit=text)
+    async with svc.sessions() as session:
+        await export(session, svc.surveys.service.form, REQ, "xlsx", tmp_path / "t.xlsx")  # type: ignore[union-attr]
+    rows = list(load_workbook(tmp_path / "t.xlsx")["Phiếu trả lời"].iter_rows(values_only=True))
+    header, data = rows[0], rows[1:]
+    # Control characters XML cannot carry are dropped; everything else, spaces and line breaks included, is kept.
+    expected = [neutralise(t.replace("\x07", "").replace("\x1b", "")) for t in TRICKY]
+    assert [r[header.index("8. Góp ý thêm")] for r in data] == expected
+    assert [r[header.index("Đơn vị")] for r in data] == expected
+    first = data[0]
+    assert isinstance(first[header.index("Mã phiếu")], int)
+    assert first[header.index("Thời điểm gửi")] == dt.datetime(2026, 11, 27, 10, 4, 5)  # Vietnam time, a date cell
+    assert first[header.index("2. Tiếp cận dịch vụ")] == 5
+    assert first[header.index("Tài khoản chat")] == "telegram:citizen-0"

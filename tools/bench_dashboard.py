@@ -75,6 +75,18 @@ async def _run(url: str, key_file: Path, requests: int) -> dict[str, dict[str, f
     return found
 
 
+def _vacuum(url: str) -> None:
+    """What autovacuum does to a table that grew by 100,000 rows, done now rather than some time during the run.
+
+    Without statistics the planner guesses the grouped counts' sizes, and without the visibility
+    map the signature's index-only scans read the table too; either would measure the load, not the page.
+    """
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def main(argv: list[str] | None = None) -> int:
     from bot.storage import db
 
@@ -94,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         db.upgrade(url)
         t0 = time.perf_counter()
         seed(url, args.responses)
+        if url.startswith("postgresql"):
+            _vacuum(url)
         print(f"seeded {args.responses} responses in {time.perf_counter() - t0:.1f} s")
         pages = asyncio.run(_run(url, Path(tmp) / "staff.key", args.requests))
     worst = max(p["p95_ms"] for p in pages.values())

@@ -1,4 +1,6 @@
-"""The XLSX export (openpyxl write-only: rows go to disk as they come, memory stays flat).
+"""The XLSX export: openpyxl (write-only) for the workbook, the responses as ready-made XML (xlsx_rows).
+
+Rows go to disk as they come, so memory stays flat whatever the number of responses.
 
 Sheets: responses, the SIPAS index (per criterion, element, overall; per procedure;
 per month) with a chart of the element indices, the QĐ 766 ratio, the feedback
@@ -29,6 +31,7 @@ from bot.features.surveys.export import (
     response_columns,
     ticket_columns,
 )
+from bot.features.surveys.xlsx_rows import SheetRows, clean_text
 from surveys.definitions import SurveyForm
 from surveys.index import METHOD_LABELS, Method, SipasIndex, compute
 
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 _BOLD = Font(bold=True)
+RESPONSES = "Phiếu trả lời"
 
 
 def _header(ws: WriteOnlyWorksheet, values: list[Any]) -> None:
@@ -62,14 +66,28 @@ async def write_xlsx(
     progress: Callable[[int], None] | None,
 ) -> ExportResult:
     wb = Workbook(write_only=True)
-    responses = wb.create_sheet("Phiếu trả lời")
+    responses = wb.create_sheet(RESPONSES)
     header, cells = response_columns(form, req.anonymous, names)
     _header(responses, header)
-    agg, n = Aggregates(), 0
-    async for row in counted_rows(session, req, form, agg, progress):
-        responses.append(cells(row))
-        n += 1
+    rows = SheetRows(responses, len(header))
+    try:
+        agg, n = Aggregates(), 0
+        async for page in counted_rows(session, req, form, agg, progress):
+            rows.append_all(cells(row) for row in page)
+            n += len(page)
+        tickets = await _other_sheets(session, wb, form, req, agg, method, names, n)
+        wb.save(out)
+        rows.insert_into(out, RESPONSES)
+    finally:
+        rows.close()
+    return ExportResult(n, tickets, out, agg)
 
+
+async def _other_sheets(
+    session: AsyncSession, wb: Workbook, form: SurveyForm, req: ExportRequest, agg: Aggregates, method: Method,
+    names: Mapping[str, str], n: int,
+) -> int:
+    """The index, ratio, tickets and about sheets; the number of tickets written."""
     _sipas_sheet(wb.create_sheet("Chỉ số SIPAS"), form, req, agg, method, names)
     _ratio_sheet(wb.create_sheet("Tỷ lệ QĐ 766"), agg)
     tickets = wb.create_sheet("Phản ánh, kiến nghị")
@@ -77,11 +95,10 @@ async def write_xlsx(
     _header(tickets, t_header)
     t = 0
     async for ticket in iter_tickets(session, req):
-        tickets.append(t_cells(ticket))
+        tickets.append([clean_text(v) if isinstance(v, str) else v for v in t_cells(ticket)])
         t += 1
     _about_sheet(wb.create_sheet("Thông tin"), form, req, method, n, t)
-    wb.save(out)
-    return ExportResult(n, t, out, agg)
+    return t
 
 
 def _sipas_sheet(

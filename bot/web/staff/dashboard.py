@@ -19,57 +19,16 @@ from bot.features.dossiers.models import Dossier
 from bot.features.surveys.models import FeedbackTicket, SurveyAnswer, SurveyInvitation, SurveyResponse
 from bot.features.surveys.stats import _submitted, month_start, utc_bounds
 from bot.ops.logs import mask
+from bot.web.staff.dashboard_filters import Filters, parse_filters
+from bot.web.staff.filter_lists import choices
 from surveys.definitions import SurveyForm
 from surveys.index import Method, Ratio766, SipasIndex, Tally, compute
+
+__all__ = ["Dashboard", "Filters", "build", "choices", "parse_filters"]  # what the console pages use
 
 MAX_MONTHS = 24
 LOWEST = 5
 COMMENTS = 10
-
-
-@dataclass(frozen=True)
-class Filters:
-    start: dt.date
-    end: dt.date
-    form: str
-    unit: str | None = None
-    procedure: str | None = None
-
-    def query(self) -> dict[str, str]:
-        q = {"from": self.start.isoformat(), "to": self.end.isoformat(), "form": self.form}
-        if self.unit:
-            q["unit"] = self.unit
-        if self.procedure:
-            q["procedure"] = self.procedure
-        return q
-
-
-def parse_filters(params: Mapping[str, str], forms: Mapping[str, SurveyForm], default_form: str,
-                  today: dt.date) -> tuple[Filters, list[str]]:
-    """Filters from the query string; what cannot be read falls back to the default and is said."""
-    errors: list[str] = []
-    default_start = month_start(month_start(today) - dt.timedelta(days=150))
-
-    def day(name: str, default: dt.date) -> dt.date:
-        raw = (params.get(name) or "").strip()
-        if not raw:
-            return default
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            errors.append(f"Ngày «{raw[:20]}» không đúng dạng năm-tháng-ngày, đã dùng ngày mặc định.")
-            return default
-
-    start, end = day("from", default_start), day("to", today)
-    if end < start:
-        errors.append("«Đến ngày» trước «từ ngày»: đã đổi chỗ hai ngày.")
-        start, end = end, start
-    form = params.get("form") or default_form
-    if form not in forms:
-        errors.append("Mẫu phiếu không có, đã dùng mẫu mặc định.")
-        form = default_form
-    return Filters(start, end, form, (params.get("unit") or "").strip() or None,
-                   (params.get("procedure") or "").strip() or None), errors
 
 
 @dataclass(frozen=True)
@@ -299,13 +258,3 @@ async def build(session: AsyncSession, form: SurveyForm, f: Filters, method: Met
         board.comments = [(local(at).date(), names.get(code or "", code or ""), mask(text)[:500])
                           for at, code, text in rows.all()]
     return board
-
-
-async def choices(session: AsyncSession, form: SurveyForm) -> tuple[list[str], list[str]]:
-    """Units and procedure codes that have responses on this form (the filter lists)."""
-    r = SurveyResponse  # each a walk of its (form, unit|procedure, …) index (migration 0031), no table read
-    units = (await session.execute(select(distinct(r.unit)).where(r.form_id == form.id, r.unit.is_not(None))
-                                   )).scalars()
-    procs = (await session.execute(select(distinct(r.procedure_code))
-                                   .where(r.form_id == form.id, r.procedure_code.is_not(None)))).scalars()
-    return sorted(u for u in units if u), sorted(p for p in procs if p)
