@@ -53,7 +53,7 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
     chart = await b.find("#trend-chart svg")  # drawn by the app's own script from the page's data
     assert chart is not None and "11/2026" in await b.text("#trend-chart")
     form = await b.text("select[name=form] option[selected]")
-    assert form == "Phiếu đánh giá nhanh sau khi nhận kết quả"  # the form's title, not its key
+    assert form == "Phiếu ngắn (8 câu)"  # a name, not the form's key
     assert await b.js("return document.querySelector('input[name=from]').value") == "01/06/2026"
     assert "gọi [số điện thoại …78] nếu cần" in await b.text("#comments")  # masked, said in words
     assert await b.small_targets() == []

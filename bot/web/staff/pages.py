@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 Handler = Callable[[Request, sessions.Current, dict[str, str]], Awaitable[Response]]
 
 CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_bot": "Zalo", "web": "Web", "console": "Thử nghiệm"}
+# The project's two forms by a name that fits a phone's select box; another form shows its own title.
+FORM_NAMES = {"short": "Phiếu ngắn (8 câu)", "full": "Phiếu đầy đủ (22 tiêu chí)"}
 _DMY = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
 # The log masks (bot.ops.logs.mask) are written for engineers; the comment box says the same in words.
 _MASKS = [
@@ -66,6 +68,8 @@ def dmy(value: dt.date | str | None) -> str:
 
 def waited(since: dt.datetime, now: dt.datetime) -> str:
     minutes = max(0, int((as_utc(now) - as_utc(since)).total_seconds() // 60))
+    if minutes < 1:
+        return "dưới 1 phút"
     if minutes < 60:
         return f"{minutes} phút"
     return f"{minutes // 60} giờ {minutes % 60} phút" if minutes % 60 else f"{minutes // 60} giờ"
@@ -87,6 +91,10 @@ def iso_dates(params: Mapping[str, str]) -> dict[str, str]:
             with contextlib.suppress(ValueError):  # else left as typed: the parser says it cannot read it
                 out[name] = dt.date(year, month, day).isoformat()
     return out
+
+
+def form_name(key: str, title: str) -> str:
+    return FORM_NAMES.get(key, title)
 
 
 def install_filters(env: Environment) -> None:

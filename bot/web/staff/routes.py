@@ -28,7 +28,7 @@ from bot.web.staff import accounts, dashboard, sessions, tickets
 from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
 from bot.web.staff.models import StaffExport, StaffUser
-from bot.web.staff.pages import Handler, install_filters, iso_dates
+from bot.web.staff.pages import Handler, form_name, install_filters, iso_dates
 
 HERE = Path(__file__).resolve().parent
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -58,7 +58,7 @@ class Console:
         assert services.surveys is not None
         self.surveys = services.surveys.service
         self.names = {code: p.name for code, p in services.procedures.items()}
-        self.titles = {key: form.title for key, form in self.surveys.forms.items()}
+        self.titles = {key: form_name(key, form.title) for key, form in self.surveys.forms.items()}
         self.exports = ExportRunner(self.sessions, self.surveys.forms, settings.path(settings.surveys.exports_dir),
                                     self.surveys.settings.index_method, self.names)
         self.dossiers = DossierUpload(self, nudge)
