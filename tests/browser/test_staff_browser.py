@@ -132,6 +132,7 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
 
 async def test_viewer_limits_csrf_and_the_sixth_wrong_password(console: Console, browser: Browser) -> None:
     b = browser
+    await _on_phone(b, "/staff/login", "login-360")
     await b.sign_in("hoa", PASSWORD)
     # What a viewer cannot use is not offered...
     assert "Xuất báo cáo" not in await b.text("header")
