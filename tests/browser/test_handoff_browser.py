@@ -8,12 +8,10 @@ browser. Screenshots of the chat page at laptop and phone widths are taken on th
 from __future__ import annotations
 
 import pytest
+from browser.staff_fixtures import LAPTOP, PHONE, Browser
 from fakes.http import wait_for
 from handoff_fixtures import Citizen
-from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import PASSWORD, Console
-from staff_fixtures import *  # noqa: F403
-from staff_fixtures import LAPTOP, PHONE, Browser
 
 from bot.features.handoff import texts
 
