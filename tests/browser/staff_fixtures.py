@@ -120,6 +120,11 @@ class Browser:
         """How wide the page is laid out: more than the window means sideways scrolling."""
         return int(await self.js("return document.documentElement.scrollWidth"))
 
+    async def refused(self) -> list[str]:
+        """What the browser refused to load or run under the pages' Content-Security-Policy since the last look."""
+        logs = await self.call(self.driver.get_log, "browser")
+        return [str(e["message"]) for e in logs if "Content Security Policy" in str(e.get("message", ""))]
+
     async def small_targets(self) -> list[str]:
         """Visible controls smaller than 44 × 44 px (a thumb), links inside running text aside."""
         return list(await self.js(_SMALL_TARGETS))
@@ -161,6 +166,7 @@ def _driver(downloads: Path) -> Any:
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=vi-VN",
                 f"--window-size={LAPTOP[0]},{LAPTOP[1]}"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to read CSP refusals back
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False,
     })

@@ -107,3 +107,4 @@ async def test_a_clerk_holds_the_web_chat(console: Console, browser: Browser) ->
     async def hours() -> bool:
         return "7h30" in (await _bot_lines(b))[-1]
     await wait_for(hours, 30, "the assistant's answer")
+    assert await b.refused() == []  # the chat and the console ran under their strict policy

@@ -72,3 +72,4 @@ async def test_clerk_takes_a_telegram_chat_answers_and_hands_it_back(console: Co
     assert citizen.received() == [texts.BACK]
     again = await citizen.say("giờ làm việc")
     assert len(again) == 1 and "7h30" in again[0]  # the assistant answers again
+    assert await b.refused() == []

@@ -122,6 +122,7 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
     assert await b.text("#ticket-status") == "Đã trả lời"
     await b.shot("ticket-1280")
     await _on_phone(b, "/staff/tickets/1", "ticket-360")
+    assert await b.refused() == []  # nothing inline, nothing from elsewhere: the strict policy held on every page
 
     await b.open("/staff/")
     await b.click("#logout")
