@@ -136,6 +136,11 @@ async def test_clerk_reads_filters_exports_answers_and_signs_out(console: Consol
     await b.open("/staff/tickets")
     assert (await b.path()).startswith("/staff/login")
 
+    # The administrator alone has the dossier upload in the menu, usable on a phone too.
+    await b.sign_in("lan", PASSWORD)
+    assert "Dữ liệu hồ sơ" in await b.text("header")
+    await _on_phone(b, "/staff/dossiers", "dossiers-360")
+
 
 async def test_viewer_limits_csrf_and_the_sixth_wrong_password(console: Console, browser: Browser) -> None:
     b = browser
