@@ -66,7 +66,8 @@ async def replied(client: httpx.AsyncClient, served: Served, n_bot: int) -> list
 async def test_a_resent_message_is_answered_once(browser: httpx.AsyncClient, served: Served) -> None:
     first = await browser.post("/chat/messages", json=message("client-0001", "làm giấy khai sinh cần gì"))
     again = await browser.post("/chat/messages", json=message("client-0001", "làm giấy khai sinh cần gì"))
-    assert first.json() == {"ok": True, "resent": False} and again.json() == {"ok": True, "resent": True}
+    assert first.json() == {"ok": True, "resent": False, "held": None}
+    assert again.json() == {"ok": True, "resent": True, "held": None}
     shown = await replied(browser, served, 1)
     assert [m["role"] for m in shown] == ["user", "bot"]
     assert "khai sinh" in shown[1]["text"].lower()

@@ -30,7 +30,16 @@ def web_routes(runtime: Runtime) -> list[BaseRoute]:
     # One process on SQLite: a new reply wakes its stream at once. Several (PostgreSQL): a reply stored by
     # another process is found by polling.
     poll_s = channel.settings.keepalive_s if sqlite else 2.0
-    chat = ChatRoutes(channel, runtime.webhook_store, templates, services.office.hotline, poll_s)
+    handoff = services.handoff
+
+    async def held(sid: str) -> str | None:
+        if handoff is None:
+            return None
+        async with services.sessions() as db:
+            found = await handoff.current(db, "web", sid)
+        return found.status if found is not None else None
+
+    chat = ChatRoutes(channel, runtime.webhook_store, templates, services.office.hotline, poll_s, held)
     routes: list[BaseRoute] = [*chat.routes(), static_mount()]
     if services.surveys is not None:
         routes += ResultsRoutes(services.sessions, services.surveys.service, services.office.name, templates).routes()

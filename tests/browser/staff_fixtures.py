@@ -47,7 +47,7 @@ class Browser:
         for attempt in range(3):
             element = await self.find(css)
             try:
-                return str(await self.call(lambda: element.text))
+                return str(await self.call(lambda e=element: e.text))
             except Exception as e:  # replaced by the page's script between find and read
                 if attempt == 2 or not _gone(e):
                     raise
@@ -96,6 +96,7 @@ class Browser:
     async def shot(self, name: str, full: bool = True) -> Path:
         """A screenshot of the page (the window grown to the page's height first) or of what the window shows."""
         if full:
+            await self.call(self.driver.execute_script, "window.scrollTo(0, 0)")
             height = await self.call(self.driver.execute_script, "return document.documentElement.scrollHeight")
             await self.size(self.width, min(int(height) + (0 if self.width < 500 else 120), 6000))
         for folder in self.shots:
@@ -105,6 +106,38 @@ class Browser:
 
     async def path(self) -> str:
         return str(await self.call(lambda: self.driver.current_url)).removeprefix(self.base)
+
+    async def sign_in(self, username: str, password: str) -> None:
+        await self.open("/staff/login")
+        await self.type("#username", username)
+        await self.type("#password", password)
+        await self.click("#sign-in")
+
+    async def js(self, script: str, *args: Any) -> Any:
+        return await self.call(self.driver.execute_script, script, *args)
+
+    async def page_width(self) -> int:
+        """How wide the page is laid out: more than the window means sideways scrolling."""
+        return int(await self.js("return document.documentElement.scrollWidth"))
+
+    async def refused(self) -> list[str]:
+        """What the browser refused to load or run under the pages' Content-Security-Policy since the last look."""
+        logs = await self.call(self.driver.get_log, "browser")
+        return [str(e["message"]) for e in logs if "Content Security Policy" in str(e.get("message", ""))]
+
+    async def small_targets(self) -> list[str]:
+        """Visible controls smaller than 44 × 44 px (a thumb), links inside running text aside."""
+        return list(await self.js(_SMALL_TARGETS))
+
+
+_SMALL_TARGETS = """
+return Array.from(document.querySelectorAll('a, button, select, input:not([type=hidden]), textarea, summary'))
+  .filter(e => e.getClientRects().length && !e.closest('.hint, .text, .comments, .visually-hidden, .legend'))
+  .map(e => [e, (e.type === 'checkbox' && e.closest('label') || e).getBoundingClientRect()])
+  .filter(([e, r]) => r.height < 43.5 || r.width < 43.5)
+  .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.id} «${(e.textContent || e.name || '').trim().slice(0, 30)}» `
+    + `${Math.round(r.width)}x${Math.round(r.height)}`);
+"""
 
 
 def _gone(error: Exception) -> bool:
@@ -133,6 +166,7 @@ def _driver(downloads: Path) -> Any:
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=vi-VN",
                 f"--window-size={LAPTOP[0]},{LAPTOP[1]}"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to read CSP refusals back
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False,
     })

@@ -8,12 +8,10 @@ browser. Screenshots of the chat page at laptop and phone widths are taken on th
 from __future__ import annotations
 
 import pytest
+from browser.staff_fixtures import LAPTOP, PHONE, Browser
 from fakes.http import wait_for
 from handoff_fixtures import Citizen
-from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import PASSWORD, Console
-from staff_fixtures import *  # noqa: F403
-from staff_fixtures import LAPTOP, PHONE, Browser
 
 from bot.features.handoff import texts
 
@@ -26,13 +24,13 @@ async def test_clerk_takes_a_telegram_chat_answers_and_hands_it_back(console: Co
     assert len(told) == 1 and "đã chuyển yêu cầu" in told[0]
     await citizen.say("Tôi nộp hồ sơ đăng ký kết hôn hôm thứ Hai, bao giờ có kết quả ạ?")
 
-    await b.open("/staff/login")
-    await b.type("#username", "minh")
-    await b.type("#password", PASSWORD)
-    await b.click("#sign-in")
+    console.services.dossiers.clock.advance(minutes=3)  # type: ignore[attr-defined]
+    await b.sign_in("minh", PASSWORD)
     await b.open("/staff/handoff")
-    assert "Đang chờ cán bộ" in await b.text("#handoffs") and "bao giờ có kết quả" in await b.text("#handoffs")
-    await b.shot("handoff-queue-laptop")
+    queue = await b.text("#handoffs")
+    assert "Đang chờ cán bộ" in queue and "bao giờ có kết quả" in queue
+    assert "Telegram" in queue and "chờ 3 phút" in queue  # how long the citizen has waited, said plainly
+    await b.shot("handoff-queue-1280")
     await b.click("#handoffs a.open")
     assert "đăng ký kết hôn hôm thứ Hai" in await b.text("#chat")
     await b.click("#take")
@@ -55,14 +53,16 @@ async def test_clerk_takes_a_telegram_chat_answers_and_hands_it_back(console: Co
     async def delivered() -> bool:  # the script also moves the clerk's line from «đang gửi» to «đã gửi»
         return await b.text("#chat .clerk .delivery") == "đã gửi"
     await wait_for(delivered, 30, "the delivery shown on the page")
-    await b.shot("handoff-laptop")
+    await b.shot("handoff-1280")
     await b.size(*PHONE)
     await b.open("/staff/handoff/1")
-    await b.shot("handoff-phone-top", full=False)
-    await b.shot("handoff-phone")
+    await b.shot("handoff-360-top", full=False)
+    await b.shot("handoff-360")
+    assert await b.page_width() <= PHONE[0] and await b.small_targets() == []
     await Citizen(console, chat=8202).say("gặp cán bộ ạ")  # a second one waits: the queue's take button
     await b.open("/staff/handoff")
-    await b.shot("handoff-queue-phone")
+    await b.shot("handoff-queue-360")
+    assert await b.page_width() <= PHONE[0] and await b.small_targets() == []
     await b.size(*LAPTOP)
 
     await b.open("/staff/handoff/1")
@@ -72,3 +72,4 @@ async def test_clerk_takes_a_telegram_chat_answers_and_hands_it_back(console: Co
     assert citizen.received() == [texts.BACK]
     again = await citizen.say("giờ làm việc")
     assert len(again) == 1 and "7h30" in again[0]  # the assistant answers again
+    assert await b.refused() == []

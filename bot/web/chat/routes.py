@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -29,6 +29,12 @@ from bot.web.chat.store import ChatStore
 COOKIE = "tthc_chat"
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_PAYLOAD = 64
+# Whether a clerk holds a session's chat ("waiting", "active") or the assistant answers (None).
+Held = Callable[[str], Awaitable[str | None]]
+
+
+async def _nobody(_: str) -> str | None:
+    return None
 
 
 def _answer(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -37,7 +43,8 @@ def _answer(status: int, message: str, **extra: Any) -> JSONResponse:
 
 class ChatRoutes:
     def __init__(
-        self, channel: WebChannel, inbox: WebhookStore, templates: Jinja2Templates, hotline: str, poll_s: float
+        self, channel: WebChannel, inbox: WebhookStore, templates: Jinja2Templates, hotline: str, poll_s: float,
+        held: Held = _nobody,
     ) -> None:
         self.channel = channel
         self.chat: ChatStore = channel.store
@@ -46,6 +53,7 @@ class ChatRoutes:
         self.templates = templates
         self.hotline = hotline
         self.poll_s = poll_s
+        self.held = held
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -107,7 +115,7 @@ class ChatRoutes:
         messages = await self.chat.after(sid)
         response = JSONResponse(
             {"ok": True, "messages": [m.as_json() for m in messages], "last_id": messages[-1].id if messages else 0,
-             "max_chars": self.chat.limits.max_text_chars},
+             "max_chars": self.chat.limits.max_text_chars, "held": await self.held(sid)},
             headers={"Cache-Control": "no-store"},
         )
         if created:
@@ -140,7 +148,8 @@ class ChatRoutes:
         outcome = await accept(self.chat, self.inbox, sid, client_id, text, payload, shown or "…")
         if outcome == Accepted.UNAVAILABLE:
             return _answer(503, texts.BUSY)
-        return JSONResponse({"ok": True, "resent": outcome == Accepted.RESENT})
+        # The page shows "đang trả lời" only when the assistant will answer, not while a clerk holds the chat.
+        return JSONResponse({"ok": True, "resent": outcome == Accepted.RESENT, "held": await self.held(sid)})
 
     # -- the reply stream -----------------------------------------------------------------------------
 
@@ -158,9 +167,12 @@ class ChatRoutes:
             with self.chat.hub.listen(sid) as wake:
                 while True:
                     wake.clear()
-                    for m in await self.chat.after(sid, last):
+                    batch = await self.chat.after(sid, last)
+                    for m in batch:
                         last = m.id
                         yield f"id: {m.id}\nevent: message\ndata: {json.dumps(m.as_json(), ensure_ascii=False)}\n\n"
+                    if batch:  # a clerk taking or handing back the chat always says so in a message
+                        yield f"event: state\ndata: {json.dumps({'held': await self.held(sid)})}\n\n"
                     try:
                         await asyncio.wait_for(wake.wait(), self.poll_s)
                     except TimeoutError:

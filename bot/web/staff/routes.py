@@ -8,7 +8,6 @@ JavaScript; the app's own script only draws the trend chart from data the page c
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -23,27 +22,18 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import Services
-from bot.features.dossiers.fields import VN_TZ, as_utc
 from bot.features.surveys.export import ExportRequest, Format
 from bot.pipeline.sqlite_gate import writing
 from bot.web.staff import accounts, dashboard, sessions, tickets
 from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
 from bot.web.staff.models import StaffExport, StaffUser
-from bot.web.staff.pages import Handler
+from bot.web.staff.pages import Handler, form_name, install_filters, iso_dates
 
 HERE = Path(__file__).resolve().parent
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 LOCKED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút hoặc liên hệ quản trị viên."
 BAD_FORM = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại."
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
-
-
-def _vn(value: dt.datetime | None) -> str:
-    return "" if value is None else f"{as_utc(value).astimezone(VN_TZ):%d/%m/%Y %H:%M}"
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -64,10 +54,11 @@ class Console:
         secret = settings.staff_session_key.get_secret_value() if settings.staff_session_key else None
         self.signer = sessions.Signer(sessions.load_key(secret, settings.path(self.cfg.key_file)))
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
-        self.env.filters.update(pct=_pct, vn=_vn)
+        install_filters(self.env)
         assert services.surveys is not None
         self.surveys = services.surveys.service
         self.names = {code: p.name for code, p in services.procedures.items()}
+        self.titles = {key: form_name(key, form.title) for key, form in self.surveys.forms.items()}
         self.exports = ExportRunner(self.sessions, self.surveys.forms, settings.path(settings.surveys.exports_dir),
                                     self.surveys.settings.index_method, self.names)
         self.dossiers = DossierUpload(self, nudge)
@@ -76,6 +67,7 @@ class Console:
 
     def render(self, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         ctx.setdefault("labels", tickets.LABELS)
+        ctx.setdefault("titles", self.titles)
         return HTMLResponse(self.env.get_template(name).render(**ctx), status_code=status)
 
     def _cookie(self, request: Request, response: Response, name: str, value: str, max_age: int) -> None:
@@ -153,8 +145,8 @@ class Console:
     # -- dashboard -------------------------------------------------------------------------------------
 
     async def _board(self, request: Request) -> tuple[dashboard.Dashboard, list[str], list[str], list[str]]:
-        f, errors = dashboard.parse_filters(request.query_params, self.surveys.forms, self.surveys.settings.form,
-                                            self.surveys.today())
+        f, errors = dashboard.parse_filters(iso_dates(request.query_params), self.surveys.forms,
+                                            self.surveys.settings.form, self.surveys.today())
         form = self.surveys.forms[f.form]
         async with self.sessions() as db:
             board = await dashboard.build(db, form, f, self.surveys.settings.index_method, self.names,
@@ -235,7 +227,8 @@ class Console:
 
     async def export_list(self, request: Request, me: sessions.Current, _: dict[str, str],
                           message: str | None = None, status: int = 200) -> Response:
-        f, _errors = dashboard.parse_filters(request.query_params, self.surveys.forms, self.surveys.settings.form,
+        params = iso_dates(request.query_params) if request.method == "GET" else {}
+        f, _errors = dashboard.parse_filters(params, self.surveys.forms, self.surveys.settings.form,
                                              self.surveys.today())
         async with self.sessions() as db:
             stmt = StaffExport.__table__.select().order_by(StaffExport.id.desc()).limit(20)
@@ -250,7 +243,7 @@ class Console:
                            running=self.exports.running)
 
     async def export_start(self, request: Request, me: sessions.Current, form: dict[str, str]) -> Response:
-        f, errors = dashboard.parse_filters(form, self.surveys.forms, self.surveys.settings.form,
+        f, errors = dashboard.parse_filters(iso_dates(form), self.surveys.forms, self.surveys.settings.form,
                                             self.surveys.today())
         anonymous = form.get("identifying") != "1"
         reason = form.get("reason", "").strip()[:500] or None

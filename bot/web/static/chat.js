@@ -9,11 +9,24 @@
   const input = document.getElementById("message");
   const typing = document.getElementById("typing");
   const statusBox = document.getElementById("status");
+  const heldBox = document.getElementById("held");
   const shown = new Map(); // message id -> element
   const pending = new Map(); // client id -> element of a message not yet confirmed by the stream
   let lastId = 0;
   let stream = null;
   let typingTimer = null;
+  let held = null; // "waiting" or "active" while a clerk holds the chat: the assistant is silent then
+
+  const HELD = {
+    waiting: "Đang chờ cán bộ Trung tâm tiếp nhận. Anh/Chị có thể nhắn trước nội dung cần hỏi.",
+    active: "Anh/Chị đang trao đổi trực tiếp với cán bộ Trung tâm.",
+  };
+  function setHeld(state) {
+    held = state || null;
+    heldBox.textContent = held ? HELD[held] || "" : "";
+    heldBox.hidden = !held;
+    if (held) showTyping(false);
+  }
 
   const OFFLINE = "Dạ, hiện không kết nối được tới máy chủ. Tin nhắn sẽ được gửi lại khi có kết nối, " +
     "Anh/Chị vui lòng chờ trong giây lát ạ.";
@@ -97,6 +110,7 @@
     if (stream) stream.close();
     stream = new EventSource("/chat/events" + (q ? q + "&" : "?") + "after=" + lastId);
     stream.addEventListener("message", (e) => { render(JSON.parse(e.data)); });
+    stream.addEventListener("state", (e) => { setHeld(JSON.parse(e.data).held); });
     stream.onopen = () => setStatus("");
     stream.onerror = () => {
       if (stream.readyState === EventSource.CLOSED) { // refused (session gone): start over shortly
@@ -115,6 +129,7 @@
       if (!r.ok) { setStatus(body.message); return; }
       if (body.max_chars) input.maxLength = body.max_chars;
       body.messages.forEach(render);
+      setHeld(body.held);
       setStatus("");
       openStream();
     } catch (err) {
@@ -130,7 +145,7 @@
         headers: { "Content-Type": "application/json" }, body: JSON.stringify(item),
       });
       const body = await r.json().catch(() => ({}));
-      if (r.ok) { setStatus(""); return; }
+      if (r.ok) { setStatus(""); setHeld(body.held); return; }
       if (r.status === 503 || r.status >= 500) throw new Error("busy");
       // Refused (limit, empty, too long): say why, give the text back, forget the bubble.
       setStatus(body.message || OFFLINE);
@@ -153,7 +168,7 @@
     log.appendChild(li);
     pending.set(item.client_id, li);
     li.scrollIntoView({ block: "nearest" });
-    showTyping(true);
+    showTyping(!held); // a clerk answers in their own time: no "đang trả lời" from the assistant then
     post(item, 0);
   }
 
