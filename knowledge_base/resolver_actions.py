@@ -22,7 +22,7 @@ import re
 from knowledge_base.resolver_tones import has_tone_marks
 from nlu.normalize import canonical_tones, normalize
 
-__all__ = ["ACTION_PENALTY", "message_actions", "name_actions"]
+__all__ = ["ACTION_PENALTY", "action_head_words", "message_actions", "name_actions"]
 
 ACTION_PENALTY = 0.8  # score factor for a procedure whose actions are not the ones asked for
 
@@ -100,6 +100,15 @@ def name_actions(name: str) -> frozenset[str]:
     if not head:
         return frozenset()
     return frozenset(_NAME_ACTIONS[m.group(0)] for m in _SPLIT_RE.finditer(head.group(1)))
+
+
+def action_head_words(normalized_name: str) -> int:
+    """How many words of a (normalised) name its action head takes ("cap lai giay ..." -> 2)."""
+    head = _NAME_RE.match(normalized_name)
+    if not head:
+        return 0
+    skipped = 1 if normalized_name.startswith("thu tuc ") else 0
+    return len(head.group(1).split()) + skipped
 
 
 def message_actions(normalized: str, original: str | None = None) -> frozenset[str]:
