@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from knowledge_base.resolver_actions import message_actions, name_actions
+from knowledge_base.resolver_actions import message_actions, name_actions, said_actions
 from knowledge_base.resolver_content import ContentIndex
 from knowledge_base.resolver_decision import (
     AMBIGUOUS,
@@ -134,7 +134,7 @@ class Resolver:
         return self._content
 
     def _resolve_names(self, text: str, mention: str | None, original: str | None) -> Resolution:
-        actions = message_actions(text, original)
+        actions = (message_actions(text, original), said_actions(text))
         marked = keep_tones(original, text) if original and has_tone_marks(original) else None
         if marked is None:
             return self._resolve(self._index, text, mention, actions)
@@ -145,7 +145,9 @@ class Resolver:
         folded = self._resolve(self._index, text, mention, actions)
         return toned if folded.kind == "none" and toned.kind != "none" else folded
 
-    def _resolve(self, index: Index, text: str, mention: str | None, actions: frozenset[str]) -> Resolution:
+    def _resolve(
+        self, index: Index, text: str, mention: str | None, actions: tuple[frozenset[str], frozenset[str]]
+    ) -> Resolution:
         query = index.query(text)
         if mention and mention.strip() and mention.strip() != text.strip():
             said = index.query(mention)
@@ -157,11 +159,11 @@ class Resolver:
                     part = min(1.0, index.explained(said, good.get(s.code, ())) / weight)
                     scaled.append(Scored(s.code, s.score * part, s.cover, s.share, s.exact * part, s.own))
                 scaled.sort(key=order)
-                resolution = self._decided(by_action(scaled, actions, self._actions))
+                resolution = self._decided(by_action(scaled, actions[0], self._actions, actions[1]))
                 if resolution.kind != "none":
                     return resolution
-                return self._decided(by_action(self._ranked(index, said)[0], actions, self._actions))
-        return self._decided(by_action(self._ranked(index, query)[0], actions, self._actions))
+                return self._decided(by_action(self._ranked(index, said)[0], actions[0], self._actions, actions[1]))
+        return self._decided(by_action(self._ranked(index, query)[0], actions[0], self._actions, actions[1]))
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """All procedures with a positive score for a normalised text, best first (for diagnostics)."""

@@ -22,7 +22,7 @@ import re
 from knowledge_base.resolver_tones import has_tone_marks
 from nlu.normalize import canonical_tones, normalize
 
-__all__ = ["ACTION_PENALTY", "action_head_words", "message_actions", "name_actions"]
+__all__ = ["ACTION_PENALTY", "action_head_words", "message_actions", "name_actions", "said_actions"]
 
 ACTION_PENALTY = 0.8  # score factor for a procedure whose actions are not the ones asked for
 
@@ -33,7 +33,7 @@ _NAME_ACTIONS: dict[str, str] = {
     "dieu chinh": "dieu_chinh", "thay doi noi dung": "thay_doi", "thay doi": "thay_doi",
     "dang ky thay doi": "thay_doi", "sua doi bo sung": "sua_doi", "sua doi": "sua_doi",
     "dang ky lai": "dang_ky_lai", "dang ky": "dang_ky", "thu hoi": "thu_hoi", "cham dut": "cham_dut",
-    "tam ngung": "tam_ngung", "tam dung": "tam_ngung", "doi": "cap_doi",
+    "tam ngung": "tam_ngung", "tam dung": "tam_ngung", "doi": "cap_doi", "dinh chinh": "dinh_chinh",
 }  # fmt: skip
 _NAME_RE = re.compile(
     r"^(?:thu tuc )?((?:(?:"
@@ -71,7 +71,22 @@ _SAID: dict[str, frozenset[str]] = {
     "het han": frozenset({"gia_han", "cap_doi", "cap_lai"}),
     "that lac": frozenset({"cap_lai"}),
     "hu hong": frozenset({"cap_lai", "cap_doi"}),
+    "dinh chinh": frozenset({"dinh_chinh"}),
+    "ghi sai": frozenset({"dinh_chinh", "cap_doi", "dieu_chinh"}),
+    "bi sai": frozenset({"dinh_chinh", "cap_doi", "dieu_chinh"}),
+    "sai sot": frozenset({"dinh_chinh", "cap_doi", "dieu_chinh", "cap_lai"}),
 }
+# Folded words in _SAID that describe a situation rather than name an action.
+_SITUATIONS = frozenset({"lan dau", "sap het han", "het han", "that lac", "hu hong", "ghi sai", "bi sai", "sai sot"})
+# Folded "doi" is "đổi" (exchange), "đợi" (wait) or "đời" (life); right before a paper it is "đổi":
+# "doi the bhyt", "doi so do", "doi bang lai".
+_PAPERS = (
+    "the", "so", "giay", "bang", "chung chi", "chung nhan", "can cuoc", "ho chieu", "the can cuoc",
+    "giay phep", "cccd", "gplx",
+)  # fmt: skip
+_DOI_RE = re.compile(r"(?<!\S)(?<!thay )(?<!chuyen )(?<!cho )doi (?:lai )?(?:" + "|".join(_PAPERS) + r")(?!\S)")
+# "đăng ký khai sinh lại", "dang ky ket hon lai": the action split around its object (a few words).
+_SPLIT_LAI_RE = re.compile(r"(?<!\S)(dang ky|cap|cong bo)(?: \S+){1,3} lai(?!\S)")
 _SAID_RE = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(k) for k in sorted(_SAID, key=len, reverse=True)) + r")(?!\S)")
 # Situations written with tone marks (lower case, NFC, one tone placement).
 _TONED: dict[str, frozenset[str]] = {
@@ -111,9 +126,25 @@ def action_head_words(normalized_name: str) -> int:
     return len(head.group(1).split()) + skipped
 
 
+def said_actions(normalized: str) -> frozenset[str]:
+    """The actions a message names in words ("cấp lại", "đính chính", "đổi thẻ"), not by a situation.
+
+    A said action outranks an implied one: "cấp lần đầu bị ghi sai, thủ tục đính chính" asks for
+    the correction, although "lần đầu" alone would point at the first issue."""
+    found: set[str] = set()
+    for m in _SAID_RE.finditer(normalized):
+        if m.group(0) not in _SITUATIONS:
+            found |= _SAID[m.group(0)]
+    if _DOI_RE.search(normalized):
+        found.add("cap_doi")
+    for m in _SPLIT_LAI_RE.finditer(normalized):
+        found.add({"dang ky": "dang_ky_lai", "cap": "cap_lai", "cong bo": "cong_bo_lai"}[m.group(1)])
+    return frozenset(found)
+
+
 def message_actions(normalized: str, original: str | None = None) -> frozenset[str]:
     """The actions a message asks for: said ("gia hạn") or implied by a situation ("bị mất")."""
-    found: set[str] = set()
+    found: set[str] = set(said_actions(normalized))
     for m in _SAID_RE.finditer(normalized):
         found |= _SAID[m.group(0)]
     if original is not None and has_tone_marks(original):

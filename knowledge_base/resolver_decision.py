@@ -28,6 +28,7 @@ MARGIN = 0.10  # ... and its lead over the runner-up (a different procedure)
 AMBIGUOUS = 0.5  # below this nothing is named: kind "none"
 NEAREST = 0.30  # "none" still lists near misses at or above this (for "similar procedures")
 ASK_WINDOW = 0.3  # an ambiguous answer offers candidates within this distance of the best
+SAID_WINDOW = 0.4  # a sibling named by an action said in words leads from this far behind
 MAX_CANDIDATES = 5
 FULL_COVER = 0.9  # a winner covering less of its name than this ...
 SAME_EVIDENCE = 0.02  # ... is not confident when a rival explains the message as well (within this)
@@ -63,14 +64,22 @@ class Scored:
 NONE = Resolution(kind="none", candidates=())
 
 
-def by_action(ranked: list[Scored], actions: frozenset[str], actions_of: Mapping[str, frozenset[str]]) -> list[Scored]:
+def by_action(
+    ranked: list[Scored],
+    actions: frozenset[str],
+    actions_of: Mapping[str, frozenset[str]],
+    said: frozenset[str] = frozenset(),
+) -> list[Scored]:
     """Siblings told apart by what the message asks done (``resolver_actions``): when a
     procedure in the running is named by an action the message asks for, those named by
-    other actions only are demoted, after every close one that is not."""
+    other actions only are demoted, after every close one that is not. Actions ``said`` in words
+    decide alone when one in the running is named by them (a situation only hints)."""
     if not actions or len(ranked) < 2:
         return ranked
     floor = ranked[0].score - ASK_WINDOW
     head = ranked[: 2 * MAX_CANDIDATES]  # the rest cannot come near the best: left as it is
+    if said and any(actions_of[s.code] & said for s in head if s.score >= ranked[0].score - SAID_WINDOW):
+        actions, floor = said, ranked[0].score - SAID_WINDOW
     if not any(actions_of[s.code] & actions for s in head if s.score >= floor):
         return ranked
     out = [
