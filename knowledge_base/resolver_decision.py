@@ -34,6 +34,7 @@ FULL_COVER = 0.9  # a winner covering less of its name than this ...
 SAME_EVIDENCE = 0.02  # ... is not confident when a rival explains the message as well (within this)
 SAME_EVIDENCE_FLOOR = 0.75  # nor is any winner explaining less than this share of what a close rival does
 PLAIN_WEIGHT = 0.1  # ranking adds this much of the plain (unsaturated) score: a variant's unsaid qualifiers
+UNSATURATED_LEAD = 0.05  # ... nor a winner not fully said leading by less than this (saturated scores)
 FAMILY_GAP = 0.15  # a close rival covers its name at least as well as the winner, less this (curated: any)
 
 
@@ -103,6 +104,10 @@ def decide(ranked: list[Scored], imported: Collection[str], procedures: Mapping[
     # The lead over the runner-up, by the saturated score or by the plain one: a rival whose
     # long name the message leaves half unsaid is not a close call.
     lead = max(best.score - ranked[1].score, best.exact - ranked[1].exact) if len(ranked) > 1 else best.score
+    if len(ranked) > 1 and best.cover < FULL_COVER and best.score - ranked[1].score < UNSATURATED_LEAD:
+        # A winner whose own name is not fully said, a hair ahead: its plain lead only says that the
+        # rivals' long names are less said, not that the message asks for it.
+        lead = 0.0
     if best.score >= CONFIDENT and lead >= MARGIN and not _family(ranked, imported):
         return Resolution("confident", _candidates(procedures, ranked[:MAX_CANDIDATES]))
     if best.score >= AMBIGUOUS:
