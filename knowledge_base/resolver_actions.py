@@ -127,7 +127,7 @@ def action_head_words(normalized_name: str) -> int:
 
 
 def said_actions(normalized: str) -> frozenset[str]:
-    """The actions a message names in words ("cấp lại", "đính chính", "đổi thẻ"), not by a situation.
+    """The actions a message names in words ("cấp lại", "đính chính"), not by a situation.
 
     A said action outranks an implied one: "cấp lần đầu bị ghi sai, thủ tục đính chính" asks for
     the correction, although "lần đầu" alone would point at the first issue."""
@@ -135,8 +135,6 @@ def said_actions(normalized: str) -> frozenset[str]:
     for m in _SAID_RE.finditer(normalized):
         if m.group(0) not in _SITUATIONS:
             found |= _SAID[m.group(0)]
-    if _DOI_RE.search(normalized):
-        found.add("cap_doi")
     for m in _SPLIT_LAI_RE.finditer(normalized):
         found.add({"dang ky": "dang_ky_lai", "cap": "cap_lai", "cong bo": "cong_bo_lai"}[m.group(1)])
     return frozenset(found)
@@ -147,6 +145,8 @@ def message_actions(normalized: str, original: str | None = None) -> frozenset[s
     found: set[str] = set(said_actions(normalized))
     for m in _SAID_RE.finditer(normalized):
         found |= _SAID[m.group(0)]
+    if _DOI_RE.search(normalized):  # like "đổi" with its marks: a hint ("đổi CCCD rồi, cập nhật sổ đỏ")
+        found.add("cap_doi")
     if original is not None and has_tone_marks(original):
         toned = canonical_tones(original).lower()
         for m in _TONED_RE.finditer(toned):

@@ -10,7 +10,7 @@ message); ``ambiguous`` when the best score reaches ``AMBIGUOUS``; otherwise ``n
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from knowledge_base.resolver_actions import ACTION_PENALTY
@@ -81,6 +81,10 @@ def by_action(
     head = ranked[: 2 * MAX_CANDIDATES]  # the rest cannot come near the best: left as it is
     if said and any(actions_of[s.code] & said for s in head if s.score >= ranked[0].score - SAID_WINDOW):
         actions, floor = said, ranked[0].score - SAID_WINDOW
+    elif said and actions_of[ranked[0].code] and not actions_of[ranked[0].code] & said:
+        # The message says an action none in the running is named by ("gia hạn" where only "Cấp"
+        # comes near): the winner is not what was asked, so it is offered, never answered.
+        return [replace(ranked[0], demoted=True), *ranked[1:]]
     if not any(actions_of[s.code] & actions for s in head if s.score >= floor):
         return ranked
     out = [
@@ -108,7 +112,7 @@ def decide(ranked: list[Scored], imported: Collection[str], procedures: Mapping[
         # A winner whose own name is not fully said, a hair ahead: its plain lead only says that the
         # rivals' long names are less said, not that the message asks for it.
         lead = 0.0
-    if best.score >= CONFIDENT and lead >= MARGIN and not _family(ranked, imported):
+    if best.score >= CONFIDENT and lead >= MARGIN and not best.demoted and not _family(ranked, imported):
         return Resolution("confident", _candidates(procedures, ranked[:MAX_CANDIDATES]))
     if best.score >= AMBIGUOUS:
         # Offer the close ones, and every rival with the same evidence (a family).
