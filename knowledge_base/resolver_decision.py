@@ -112,7 +112,8 @@ def decide(ranked: list[Scored], imported: Collection[str], procedures: Mapping[
         # A winner whose own name is not fully said, a hair ahead: its plain lead only says that the
         # rivals' long names are less said, not that the message asks for it.
         lead = 0.0
-    if best.score >= CONFIDENT and lead >= MARGIN and not best.demoted and not _family(ranked, imported):
+    sure = not best.demoted and not _family(ranked, imported) and not _said_rival(ranked)
+    if best.score >= CONFIDENT and lead >= MARGIN and sure:
         return Resolution("confident", _candidates(procedures, ranked[:MAX_CANDIDATES]))
     if best.score >= AMBIGUOUS:
         # Offer the close ones, and every rival with the same evidence (a family).
@@ -147,6 +148,17 @@ def _family(ranked: list[Scored], imported: Collection[str]) -> bool:
     # yếu tố nước ngoài") is a variant not asked for, not a member of the family the message names.
     same = [s for s in ranked[1:MAX_CANDIDATES] if s.score >= AMBIGUOUS and s.code not in imported and not s.demoted]
     return any(s.share >= best.share - SAME_EVIDENCE for s in close + same)
+
+
+def _said_rival(ranked: list[Scored]) -> bool:
+    """A rival whose whole name the message says, beside a winner whose name it says only in part:
+    the winner leads on the weight of its other words, the rival is named outright."""
+    best = ranked[0]
+    if best.cover >= FULL_COVER:
+        return False
+    return any(
+        s.cover >= FULL_COVER and s.score >= AMBIGUOUS and not s.demoted for s in ranked[1:MAX_CANDIDATES]
+    )
 
 
 def _candidates(procedures: Mapping[str, Procedure], ranked: list[Scored]) -> tuple[Candidate, ...]:

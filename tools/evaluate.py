@@ -143,6 +143,7 @@ def metrics(
         "procedure_accuracy": accuracy(proc),
         "procedure_offered_accuracy": accuracy(offered),  # the right one answered or among the buttons
         "wrong_confident_rate": accuracy(wrong),  # of questions naming a procedure: a wrong one answered
+        "answered_rate": accuracy([s.kind == "confident" for _, s in shown]),  # answered, not asked "which?"
         "procedure_null_accuracy": accuracy(null),
         "dossier_code_accuracy": accuracy(codes),
         "nlu_used": all(u.nlu_used for u in results),
