@@ -94,15 +94,37 @@ def _label(p: _Name, distinct: list[int], with_level: bool, limit: int) -> str:
         return _capital(full) + tail
     shown = _fit(p.head, p.rest, room - len(_GAP))
     if distinct and distinct[-1] >= shown:
-        # The words that set it apart lie beyond the cut: what fits of the beginning, a gap, those words.
+        # The words that set it apart lie beyond the cut: what fits of the beginning, a gap, those
+        # words, with the stretches they share with the others left out ("trường hợp … bị mất").
         start = distinct[0]
-        span = p.rest[start : distinct[-1] + 1]
-        piece = _fit((), span, room // 2)
-        said = _clean(span[:piece]) + (_GAP if piece < len(span) else "")
+        span = _squeezed(p.rest, distinct)
+        piece = _fit((), span, room // 2 + 6)
+        shown_span = span[:piece]
+        while shown_span and shown_span[-1] == _GAP:
+            shown_span = shown_span[:-1]
+        said = _clean(shown_span) + (_GAP if len(shown_span) < len(span) else "")
         lead = _fit(p.head, p.rest[:start], room - len(said) - len(_GAP) - 2)
         gap = f" {_GAP} " if lead < start else " "
         return _capital(_clean(list(p.head) + list(p.rest[:lead])) + gap + said) + tail
     return _capital(_clean(list(p.head) + list(p.rest[:shown])) + _GAP) + tail
+
+
+def _squeezed(rest: Sequence[str], distinct: list[int]) -> list[str]:
+    """The words from the first distinct one to the last, a shared stretch of two words or more as one gap."""
+    marked = set(distinct)
+    out: list[str] = []
+    run = 0
+    for k in range(distinct[0], distinct[-1] + 1):
+        if k in marked:
+            if run >= 2:
+                out.append(_GAP)
+            elif run:
+                out.append(rest[k - 1])
+            out.append(rest[k])
+            run = 0
+        else:
+            run += 1
+    return out
 
 
 def _fit(head: Sequence[str], rest: Sequence[str], room: int) -> int:
