@@ -22,7 +22,10 @@ import re
 from knowledge_base.resolver_tones import has_tone_marks
 from nlu.normalize import canonical_tones, normalize
 
-__all__ = ["ACTION_PENALTY", "action_head_words", "message_actions", "name_actions", "said_actions"]
+__all__ = [
+    "ACTION_PENALTY", "action_head_words", "message_actions", "message_situations", "name_actions", "name_situations",
+    "said_actions",
+]  # fmt: skip
 
 ACTION_PENALTY = 0.8  # score factor for a procedure whose actions are not the ones asked for
 
@@ -155,3 +158,24 @@ def message_actions(normalized: str, original: str | None = None) -> frozenset[s
         for m in _FOLDED_RE.finditer(normalized):
             found |= _FOLDED_SITUATIONS[m.group(0)]
     return frozenset(found)
+
+
+# What happened to the paper, as sibling names spell out their case ("Cấp lại ... trong trường hợp
+# bị mất, bị hỏng" beside "Cấp lại ... khi có sự thay đổi nội dung"), folded.
+_CASES: dict[str, str] = {
+    "bi mat": "lost", "bi chay": "burnt", "bi rach": "torn", "bi hong": "damaged", "hu hong": "damaged",
+    "thay doi": "changed", "thu hoi": "revoked", "sai sot": "wrong", "ghi sai": "wrong", "bi sai": "wrong",
+}  # fmt: skip
+_CASES_RE = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(k) for k in _CASES) + r")(?!\S)")
+
+
+def name_situations(name: str) -> frozenset[str]:
+    """The cases a procedure's name says it is for, after its action head ("bị mất" -> lost)."""
+    folded = normalize(name)
+    rest = " ".join(folded.split()[action_head_words(folded) :])
+    return frozenset(_CASES[m.group(0)] for m in _CASES_RE.finditer(rest))
+
+
+def message_situations(normalized: str) -> frozenset[str]:
+    """The cases a message describes ("giấy phép bị mất", "công ty thay đổi người đại diện")."""
+    return frozenset(_CASES[m.group(0)] for m in _CASES_RE.finditer(normalized))

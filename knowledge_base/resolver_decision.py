@@ -18,7 +18,7 @@ from knowledge_base.schema import Procedure
 
 __all__ = [
     "AMBIGUOUS", "ASK_WINDOW", "CONFIDENT", "MARGIN", "MAX_CANDIDATES", "NEAREST", "NONE", "Candidate",
-    "Resolution", "Scored", "by_action", "decide", "order",
+    "Resolution", "Scored", "by_action", "by_situation", "decide", "order",
 ]  # fmt: skip
 
 # Decision thresholds (scores are 0..1), set on the development set and checked on
@@ -28,6 +28,7 @@ MARGIN = 0.10  # ... and its lead over the runner-up (a different procedure)
 AMBIGUOUS = 0.5  # below this nothing is named: kind "none"
 NEAREST = 0.30  # "none" still lists near misses at or above this (for "similar procedures")
 ASK_WINDOW = 0.3  # an ambiguous answer offers candidates within this distance of the best
+SITUATION_PENALTY = 0.85  # a close sibling whose spelled-out case the message does not describe
 SAID_WINDOW = 0.4  # a sibling named by an action said in words leads from this far behind
 MAX_CANDIDATES = 5
 FULL_COVER = 0.9  # a winner covering less of its name than this ...
@@ -98,6 +99,27 @@ def by_action(
     first = sorted((s for s in out if not s.demoted and s.score >= floor), key=order)
     rest = sorted([s for s in out if s.demoted or s.score < floor] + ranked[len(head) :], key=order)
     return first + rest
+
+
+def by_situation(
+    ranked: list[Scored], situations: frozenset[str], situations_of: Mapping[str, frozenset[str]]
+) -> list[Scored]:
+    """Close siblings whose names spell out their case ("... bị mất, bị hỏng" beside "... khi có sự
+    thay đổi"): when the message describes the case of some of them, the others step back."""
+    if not situations or len(ranked) < 2:
+        return ranked
+    head = ranked[:MAX_CANDIDATES]
+    close = [s for s in head if s.score >= ranked[0].score - MARGIN and not s.demoted and situations_of[s.code]]
+    fits = {s.code for s in close if situations_of[s.code] & situations}
+    if not fits or len(fits) == len(close):
+        return ranked
+    out = [
+        replace(s, score=s.score * SITUATION_PENALTY, exact=s.exact * SITUATION_PENALTY)
+        if s in close and s.code not in fits
+        else s
+        for s in head
+    ]
+    return sorted(out, key=order) + ranked[len(head) :]
 
 
 def decide(ranked: list[Scored], imported: Collection[str], procedures: Mapping[str, Procedure]) -> Resolution:

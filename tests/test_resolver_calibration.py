@@ -65,6 +65,25 @@ def test_a_wrong_sibling_once_answered_is_now_a_choice(resolver: Resolver) -> No
     assert "1.013978" in [c.code for c in r.candidates]  # still offered: the citizen picks
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Chứng chỉ hành nghề luật sư của tôi bị rách, xin cấp lại thế nào?", "1.008628"),
+        ("Giấy phép kinh doanh vận tải bằng xe ô tô của công ty bị mất thì xin cấp lại ở đâu?", "2.002287"),
+        ("Công ty có thay đổi nội dung giấy phép kinh doanh vận tải bằng xe ô tô, xin cấp lại cần gì?", "2.002286"),
+    ],
+)
+def test_the_case_a_re_issue_names_decides_it(resolver: Resolver, text: str, code: str) -> None:
+    # Two "Cấp lại" siblings that differ by the case their names spell out (lost or torn, changed).
+    r = resolve(resolver, text)
+    assert r.kind == "confident" and r.candidates[0].code == code, r
+
+
+def test_a_re_issue_without_its_case_is_a_choice(resolver: Resolver) -> None:
+    r = resolve(resolver, "Tôi muốn xin cấp lại chứng chỉ hành nghề luật sư")
+    assert r.kind == "ambiguous" and {"1.008624", "1.008628"} <= {c.code for c in r.candidates}, r
+
+
 def test_a_hair_lead_on_a_half_said_name_is_a_choice(resolver: Resolver) -> None:
     # Several licence amendments on a head-office move, none fully said: no answer picks one of them.
     r = resolve(
