@@ -23,7 +23,7 @@ LIMIT = 40  # characters a button shows comfortably on a phone
 _GAP = "…"
 # A trailing level qualifier: "(thực hiện tại cấp tỉnh)", "(cấp xã)", "thực hiện tại cấp huyện".
 _LEVEL = re.compile(r"\s*(?:\((?:thực hiện (?:tại|ở) )?(cấp [^()]*)\)|\s(?:thực hiện (?:tại|ở) )(cấp .*))\s*$", re.I)
-_PUNCT = "()[];:,.-–"
+_LEADING = frozenset({"bị", "có", "khi", "do", "đã", "để", "mà", "không", "chưa"})
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ def _label(p: _Name, distinct: list[int], with_level: bool, limit: int) -> str:
             shown_span = shown_span[:-1]
         said = _clean(shown_span) + (_GAP if len(shown_span) < len(span) else "")
         lead = _fit(p.head, p.rest[:start], room - len(said) - len(_GAP) - 2)
+        lead = 0 if lead == 1 and start > 1 else lead  # not a lone first syllable ("Chứng …")
         gap = f" {_GAP} " if lead < start else " "
         return _capital(_clean(list(p.head) + list(p.rest[:lead])) + gap + said) + tail
     return _capital(_clean(list(p.head) + list(p.rest[:shown])) + _GAP) + tail
@@ -113,6 +114,9 @@ def _squeezed(rest: Sequence[str], distinct: list[int]) -> list[str]:
     """The words from the first distinct one to the last, a shared stretch of two words or more as one gap."""
     marked = set(distinct)
     out: list[str] = []
+    before = rest[distinct[0] - 1] if distinct[0] else ""
+    if before.casefold() in _LEADING:  # "bị thu hồi", "khi có": the little word that makes it read
+        out.append(before)
     run = 0
     for k in range(distinct[0], distinct[-1] + 1):
         if k in marked:
