@@ -52,7 +52,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from knowledge_base.resolver_actions import message_actions, name_actions
+from knowledge_base.resolver_actions import (
+    message_actions,
+    message_situations,
+    name_actions,
+    name_situations,
+    said_actions,
+)
 from knowledge_base.resolver_content import ContentIndex
 from knowledge_base.resolver_decision import (
     AMBIGUOUS,
@@ -63,6 +69,7 @@ from knowledge_base.resolver_decision import (
     Resolution,
     Scored,
     by_action,
+    by_situation,
     decide,
     order,
 )
@@ -72,6 +79,9 @@ from knowledge_base.resolver_tones import has_tone_marks, keep_tones
 from knowledge_base.schema import Procedure
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
+
+# What a message asks done: every action (said or implied), the actions said in words, the cases described.
+Asked = tuple[frozenset[str], frozenset[str], frozenset[str]]
 
 # Score shaping.
 EXPLAIN_SHARE = 0.7  # share of the score given by how much of the message a procedure explains
@@ -98,6 +108,7 @@ class Resolver:
                 prior *= MINISTRY_ONLY_PRIOR
             self._prior[code] = prior
         self._actions = {code: name_actions(p.name) for code, p in self._procedures.items()}
+        self._situations = {code: name_situations(p.name) for code, p in self._procedures.items()}
         self._content: ContentIndex | None = None  # built on first use or by warm(): seconds of CPU
 
     def resolve(self, text: str, mention: str | None = None, original: str | None = None) -> Resolution:
@@ -134,7 +145,7 @@ class Resolver:
         return self._content
 
     def _resolve_names(self, text: str, mention: str | None, original: str | None) -> Resolution:
-        actions = message_actions(text, original)
+        actions = (message_actions(text, original), said_actions(text), message_situations(text))
         marked = keep_tones(original, text) if original and has_tone_marks(original) else None
         if marked is None:
             return self._resolve(self._index, text, mention, actions)
@@ -145,7 +156,9 @@ class Resolver:
         folded = self._resolve(self._index, text, mention, actions)
         return toned if folded.kind == "none" and toned.kind != "none" else folded
 
-    def _resolve(self, index: Index, text: str, mention: str | None, actions: frozenset[str]) -> Resolution:
+    def _resolve(
+        self, index: Index, text: str, mention: str | None, actions: Asked
+    ) -> Resolution:
         query = index.query(text)
         if mention and mention.strip() and mention.strip() != text.strip():
             said = index.query(mention)
@@ -157,11 +170,11 @@ class Resolver:
                     part = min(1.0, index.explained(said, good.get(s.code, ())) / weight)
                     scaled.append(Scored(s.code, s.score * part, s.cover, s.share, s.exact * part, s.own))
                 scaled.sort(key=order)
-                resolution = self._decided(by_action(scaled, actions, self._actions))
+                resolution = self._decided(scaled, actions)
                 if resolution.kind != "none":
                     return resolution
-                return self._decided(by_action(self._ranked(index, said)[0], actions, self._actions))
-        return self._decided(by_action(self._ranked(index, query)[0], actions, self._actions))
+                return self._decided(self._ranked(index, said)[0], actions)
+        return self._decided(self._ranked(index, query)[0], actions)
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """All procedures with a positive score for a normalised text, best first (for diagnostics)."""
@@ -169,7 +182,10 @@ class Resolver:
 
     # -- internals -----------------------------------------------------------------------------------
 
-    def _decided(self, ranked: list[Scored]) -> Resolution:
+    def _decided(self, ranked: list[Scored], asked: Asked) -> Resolution:
+        """Siblings ordered by the action asked (said, or implied) and the case described, then decided."""
+        everything, said, cases = asked
+        ranked = by_situation(by_action(ranked, everything, self._actions, said), cases, self._situations)
         return decide(ranked, self._imported, self._procedures)
 
     def _ranked(self, index: Index, query: Query) -> tuple[list[Scored], dict[str, list[int]]]:

@@ -10,7 +10,7 @@ message); ``ambiguous`` when the best score reaches ``AMBIGUOUS``; otherwise ``n
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from knowledge_base.resolver_actions import ACTION_PENALTY
@@ -18,7 +18,7 @@ from knowledge_base.schema import Procedure
 
 __all__ = [
     "AMBIGUOUS", "ASK_WINDOW", "CONFIDENT", "MARGIN", "MAX_CANDIDATES", "NEAREST", "NONE", "Candidate",
-    "Resolution", "Scored", "by_action", "decide", "order",
+    "Resolution", "Scored", "by_action", "by_situation", "decide", "order",
 ]  # fmt: skip
 
 # Decision thresholds (scores are 0..1), set on the development set and checked on
@@ -28,11 +28,14 @@ MARGIN = 0.10  # ... and its lead over the runner-up (a different procedure)
 AMBIGUOUS = 0.5  # below this nothing is named: kind "none"
 NEAREST = 0.30  # "none" still lists near misses at or above this (for "similar procedures")
 ASK_WINDOW = 0.3  # an ambiguous answer offers candidates within this distance of the best
+SITUATION_PENALTY = 0.85  # a close sibling whose spelled-out case the message does not describe
+SAID_WINDOW = 0.4  # a sibling named by an action said in words leads from this far behind
 MAX_CANDIDATES = 5
 FULL_COVER = 0.9  # a winner covering less of its name than this ...
 SAME_EVIDENCE = 0.02  # ... is not confident when a rival explains the message as well (within this)
 SAME_EVIDENCE_FLOOR = 0.75  # nor is any winner explaining less than this share of what a close rival does
 PLAIN_WEIGHT = 0.1  # ranking adds this much of the plain (unsaturated) score: a variant's unsaid qualifiers
+UNSATURATED_LEAD = 0.05  # ... nor a winner not fully said leading by less than this (saturated scores)
 FAMILY_GAP = 0.15  # a close rival covers its name at least as well as the winner, less this (curated: any)
 
 
@@ -63,14 +66,26 @@ class Scored:
 NONE = Resolution(kind="none", candidates=())
 
 
-def by_action(ranked: list[Scored], actions: frozenset[str], actions_of: Mapping[str, frozenset[str]]) -> list[Scored]:
+def by_action(
+    ranked: list[Scored],
+    actions: frozenset[str],
+    actions_of: Mapping[str, frozenset[str]],
+    said: frozenset[str] = frozenset(),
+) -> list[Scored]:
     """Siblings told apart by what the message asks done (``resolver_actions``): when a
     procedure in the running is named by an action the message asks for, those named by
-    other actions only are demoted, after every close one that is not."""
+    other actions only are demoted, after every close one that is not. Actions ``said`` in words
+    decide alone when one in the running is named by them (a situation only hints)."""
     if not actions or len(ranked) < 2:
         return ranked
     floor = ranked[0].score - ASK_WINDOW
     head = ranked[: 2 * MAX_CANDIDATES]  # the rest cannot come near the best: left as it is
+    if said and any(actions_of[s.code] & said for s in head if s.score >= ranked[0].score - SAID_WINDOW):
+        actions, floor = said, ranked[0].score - SAID_WINDOW
+    elif said and actions_of[ranked[0].code] and not actions_of[ranked[0].code] & said:
+        # The message says an action none in the running is named by ("gia hạn" where only "Cấp"
+        # comes near): the winner is not what was asked, so it is offered, never answered.
+        return [replace(ranked[0], demoted=True), *ranked[1:]]
     if not any(actions_of[s.code] & actions for s in head if s.score >= floor):
         return ranked
     out = [
@@ -86,6 +101,27 @@ def by_action(ranked: list[Scored], actions: frozenset[str], actions_of: Mapping
     return first + rest
 
 
+def by_situation(
+    ranked: list[Scored], situations: frozenset[str], situations_of: Mapping[str, frozenset[str]]
+) -> list[Scored]:
+    """Close siblings whose names spell out their case ("... bị mất, bị hỏng" beside "... khi có sự
+    thay đổi"): when the message describes the case of some of them, the others step back."""
+    if not situations or len(ranked) < 2:
+        return ranked
+    head = ranked[:MAX_CANDIDATES]
+    close = [s for s in head if s.score >= ranked[0].score - MARGIN and not s.demoted and situations_of[s.code]]
+    fits = {s.code for s in close if situations_of[s.code] & situations}
+    if not fits or len(fits) == len(close):
+        return ranked
+    out = [
+        replace(s, score=s.score * SITUATION_PENALTY, exact=s.exact * SITUATION_PENALTY)
+        if s in close and s.code not in fits
+        else s
+        for s in head
+    ]
+    return sorted(out, key=order) + ranked[len(head) :]
+
+
 def decide(ranked: list[Scored], imported: Collection[str], procedures: Mapping[str, Procedure]) -> Resolution:
     """Confident, ambiguous (the close ones offered) or none (near misses listed), from the ranking."""
     if not ranked:
@@ -94,7 +130,12 @@ def decide(ranked: list[Scored], imported: Collection[str], procedures: Mapping[
     # The lead over the runner-up, by the saturated score or by the plain one: a rival whose
     # long name the message leaves half unsaid is not a close call.
     lead = max(best.score - ranked[1].score, best.exact - ranked[1].exact) if len(ranked) > 1 else best.score
-    if best.score >= CONFIDENT and lead >= MARGIN and not _family(ranked, imported):
+    if len(ranked) > 1 and best.cover < FULL_COVER and best.score - ranked[1].score < UNSATURATED_LEAD:
+        # A winner whose own name is not fully said, a hair ahead: its plain lead only says that the
+        # rivals' long names are less said, not that the message asks for it.
+        lead = 0.0
+    sure = not best.demoted and not _family(ranked, imported) and not _said_rival(ranked)
+    if best.score >= CONFIDENT and lead >= MARGIN and sure:
         return Resolution("confident", _candidates(procedures, ranked[:MAX_CANDIDATES]))
     if best.score >= AMBIGUOUS:
         # Offer the close ones, and every rival with the same evidence (a family).
@@ -129,6 +170,17 @@ def _family(ranked: list[Scored], imported: Collection[str]) -> bool:
     # yếu tố nước ngoài") is a variant not asked for, not a member of the family the message names.
     same = [s for s in ranked[1:MAX_CANDIDATES] if s.score >= AMBIGUOUS and s.code not in imported and not s.demoted]
     return any(s.share >= best.share - SAME_EVIDENCE for s in close + same)
+
+
+def _said_rival(ranked: list[Scored]) -> bool:
+    """A rival whose whole name the message says, beside a winner whose name it says only in part:
+    the winner leads on the weight of its other words, the rival is named outright."""
+    best = ranked[0]
+    if best.cover >= FULL_COVER:
+        return False
+    return any(
+        s.cover >= FULL_COVER and s.score >= AMBIGUOUS and not s.demoted for s in ranked[1:MAX_CANDIDATES]
+    )
 
 
 def _candidates(procedures: Mapping[str, Procedure], ranked: list[Scored]) -> tuple[Candidate, ...]:

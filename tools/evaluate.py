@@ -1,4 +1,10 @@
-"""Evaluation of the understanding pipeline on a FORMAT.md set; last line one JSON object."""
+"""Evaluation of the understanding pipeline on a FORMAT.md set; last line one JSON object.
+
+A "which procedure?" list is scored as the citizen sees it: narrowed to the levels the centre
+serves (``centre.serves_levels``, ``knowledge_base.resolver_levels``), and answered outright when
+only the winner's level twins stood beside it, as the dialogue does. ``--raw`` scores the
+resolver's own lists instead (the metric before that narrowing).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import argparse
 import asyncio
 import json
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +23,8 @@ from rich.table import Table
 
 from bot.config import ROOT, load_settings
 from bot.core.understanding import Understander, Understanding
+from knowledge_base.resolver_levels import served
+from knowledge_base.schema import Procedure
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.yml"
 
@@ -37,21 +46,40 @@ def load_cases(path: Path) -> list[Case]:
     ]
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the citizen is given: an answer (one code), buttons, or no procedure."""
+
+    kind: str  # "confident", "ambiguous" or "none"
+    codes: tuple[str, ...]
+
+
+def seen(u: Understanding, procedures: Mapping[str, Procedure] | None, levels: Sequence[str] | None) -> Seen:
+    """The resolution as the dialogue shows it; without procedures and levels, the resolver's own."""
+    res = u.resolution
+    codes = tuple(c.code for c in res.candidates)
+    if res.kind != "ambiguous" or procedures is None or not levels:
+        return Seen(res.kind, codes)
+    offered = served(res.candidates, procedures, levels)
+    if offered.answer is not None:
+        return Seen("confident", (offered.answer.code,))
+    return Seen("ambiguous", tuple(c.code for c in offered.candidates))
+
+
 def predicted_procedure(u: Understanding) -> str | None:
     return u.resolution.candidates[0].code if u.resolution.kind != "none" and u.resolution.candidates else None
 
 
-def offered_procedures(u: Understanding) -> tuple[str, ...]:
+def offered_procedures(s: Seen) -> tuple[str, ...]:
     """The procedure answered (confident: the first only) or those offered as buttons (ambiguous)."""
-    candidates = u.resolution.candidates
-    if u.resolution.kind == "confident":
-        return tuple(c.code for c in candidates[:1])
-    return tuple(c.code for c in candidates) if u.resolution.kind == "ambiguous" else ()
+    if s.kind == "confident":
+        return s.codes[:1]
+    return s.codes if s.kind == "ambiguous" else ()
 
 
-def wrong_confident(c: Case, u: Understanding) -> bool:
+def wrong_confident(c: Case, s: Seen) -> bool:
     """Answered a procedure with confidence, and it is not the one asked about."""
-    return u.resolution.kind == "confident" and predicted_procedure(u) != c.procedure
+    return s.kind == "confident" and s.codes[:1] != (c.procedure,)
 
 
 def tag_groups(cases: list[Case]) -> dict[str, list[int]]:
@@ -78,7 +106,13 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
     return round(sum(scores) / len(scores), 4) if scores else 0.0
 
 
-def metrics(cases: list[Case], results: list[Understanding]) -> dict[str, Any]:
+def metrics(
+    cases: list[Case],
+    results: list[Understanding],
+    procedures: Mapping[str, Procedure] | None = None,
+    levels: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The set's figures; with ``procedures`` and ``levels``, choice lists narrowed as the dialogue does."""
     intents = [c.intent == u.intent for c, u in zip(cases, results, strict=True)]
     proc = [predicted_procedure(u) == c.procedure for c, u in zip(cases, results, strict=True) if c.procedure]
     null = [
@@ -87,8 +121,9 @@ def metrics(cases: list[Case], results: list[Understanding]) -> dict[str, Any]:
         if c.procedure is None and "not_in_catalog" not in c.tags
     ]
     named = [(c, u) for c, u in zip(cases, results, strict=True) if c.procedure]
-    offered = [c.procedure in offered_procedures(u) for c, u in named]
-    wrong = [wrong_confident(c, u) for c, u in named]
+    shown = [(c, seen(u, procedures, levels)) for c, u in named]
+    offered = [c.procedure in offered_procedures(s) for c, s in shown]
+    wrong = [wrong_confident(c, s) for c, s in shown]
     codes = [
         c.dossier_code in u.dossier_codes[:1] for c, u in zip(cases, results, strict=True) if c.dossier_code
     ]
@@ -108,6 +143,7 @@ def metrics(cases: list[Case], results: list[Understanding]) -> dict[str, Any]:
         "procedure_accuracy": accuracy(proc),
         "procedure_offered_accuracy": accuracy(offered),  # the right one answered or among the buttons
         "wrong_confident_rate": accuracy(wrong),  # of questions naming a procedure: a wrong one answered
+        "answered_rate": accuracy([s.kind == "confident" for _, s in shown]),  # answered, not asked "which?"
         "procedure_null_accuracy": accuracy(null),
         "dossier_code_accuracy": accuracy(codes),
         "nlu_used": all(u.nlu_used for u in results),
@@ -160,16 +196,18 @@ def print_result(m: dict[str, Any]) -> None:
     print(json.dumps(m, ensure_ascii=False), flush=True)
 
 
-async def _eval(path: Path, urls: list[str], token: str | None) -> dict[str, object]:
+async def _eval(path: Path, urls: list[str], token: str | None, raw: bool = False) -> dict[str, object]:
     from bot.app import build_services
 
-    services = build_services(load_settings(), urls, token, migrate=False)
+    settings = load_settings()
+    services = build_services(settings, urls, token, migrate=False)
     try:
         cases = load_cases(path)
         results = await run_eval(services.understander, cases)
     finally:
         await services.aclose()
-    m = metrics(cases, results)
+    levels = None if raw else settings.centre.serves_levels
+    m = metrics(cases, results, services.procedures, levels)
     report(cases, results, m, Console(stderr=False, width=160))
     return m
 
@@ -179,15 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.evaluate")
     parser.add_argument("file", nargs="?", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--no-nlu", action="store_true")
+    parser.add_argument("--raw", action="store_true", help="score the resolver's lists, not narrowed to the levels")
     args = parser.parse_args(argv)
     from bot.app import nlu_endpoint
 
     settings = load_settings()
     if args.no_nlu:
-        print_result(asyncio.run(_eval(args.file, [], None)))
+        print_result(asyncio.run(_eval(args.file, [], None, args.raw)))
         return 0
     with nlu_endpoint(settings) as (urls, token):
-        m = asyncio.run(_eval(args.file, urls, token))
+        m = asyncio.run(_eval(args.file, urls, token, args.raw))
     print_result(m)
     return 0
 

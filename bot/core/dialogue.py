@@ -18,6 +18,7 @@ from bot.core.flows import Flow, Turn
 from bot.core.messages import Button, Incoming, Reply, offer_buttons
 from bot.core.understanding import PROCEDURE_INTENTS, Understander, Understanding
 from bot.storage.models import Conversation
+from knowledge_base.choice_labels import choice_labels
 from knowledge_base.resolver import Candidate
 from knowledge_base.resolver_levels import served
 from knowledge_base.schema import Office, Procedure
@@ -200,7 +201,9 @@ class Dialogue:
 
     @staticmethod
     def _choices(candidates: tuple[Candidate, ...] | list[Candidate]) -> tuple[Button, ...]:
-        return tuple(Button(_short(c.name), f"p:{c.code}") for c in list(candidates)[:5])
+        shown = list(candidates)[:5]
+        labels = choice_labels([c.name for c in shown])
+        return tuple(Button(label, f"p:{c.code}") for label, c in zip(labels, shown, strict=True))
 
     def _unknown_procedure(self, nearest: tuple[Candidate, ...]) -> Reply:
         text = texts.unknown_procedure(self._office, bool(nearest))
@@ -239,10 +242,4 @@ def _listed(conv: Conversation) -> tuple[Button, ...]:
     buttons = tuple(Button(label, payload) for label, payload in offered if payload.startswith("p:"))
     return buttons if len(buttons) == len(offered) else ()
 
-
-
-def _short(name: str, limit: int = 60) -> str:
-    name = name.removeprefix("Thủ tục ").strip()
-    name = name[:1].upper() + name[1:]
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 

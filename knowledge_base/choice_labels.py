@@ -1,0 +1,143 @@
+"""Button labels for a "which procedure?" list that show how the offered procedures differ.
+
+Sibling procedures share almost all of their long official names ("Cấp lại Giấy chứng nhận đủ
+điều kiện sản xuất thuốc thú y (trừ ...)" beside "Gia hạn Giấy chứng nhận ..."); cut at a fixed
+length, their buttons read the same or differ only in words the cut hid. A label here keeps the
+action the name starts with ("Cấp lại", "Gia hạn"), the beginning of the paper it is about, the
+words that set it apart from the other offered names when the cut would hide them, and the level
+("cấp tỉnh") when the offered procedures are the same one at several levels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge_base.resolver_actions import action_head_words
+from nlu.normalize import normalize
+
+__all__ = ["LIMIT", "choice_labels"]
+
+LIMIT = 40  # characters a button shows comfortably on a phone
+_GAP = "…"
+# A trailing level qualifier: "(thực hiện tại cấp tỉnh)", "(cấp xã)", "thực hiện tại cấp huyện".
+_LEVEL = re.compile(r"\s*(?:\((?:thực hiện (?:tại|ở) )?(cấp [^()]*)\)|\s(?:thực hiện (?:tại|ở) )(cấp .*))\s*$", re.I)
+_LEADING = frozenset({"bị", "có", "khi", "do", "đã", "để", "mà", "không", "chưa"})
+
+
+@dataclass(frozen=True)
+class _Name:
+    head: tuple[str, ...]  # the action words the name starts with
+    rest: tuple[str, ...]  # what the action applies to, and its qualifiers
+    level: str  # "cấp tỉnh", or "" when the name says none
+
+
+def choice_labels(names: Sequence[str], limit: int = LIMIT) -> list[str]:
+    """One label per name, in order: short, distinct when the names are, differences kept."""
+    parsed = [_parse(n) for n in names]
+    with_level = len({p.level for p in parsed}) > 1
+    labels = [_label(p, _distinct(i, parsed), with_level, limit) for i, p in enumerate(parsed)]
+    for i, label in enumerate(labels):
+        if labels.count(label) > 1 and names.count(names[i]) == 1:
+            labels[i] = _label(parsed[i], _distinct(i, parsed), True, limit + 20)
+    return labels
+
+
+def _parse(name: str) -> _Name:
+    name = name.strip()
+    name = re.sub(r"^thủ tục\s+", "", name, flags=re.I)
+    level = ""
+    m = _LEVEL.search(name)
+    if m and m.start() > 0:
+        level = (m.group(1) or m.group(2)).strip().lower()
+        name = name[: m.start()].rstrip(" ,;-–")
+    words = name.split()
+    n = action_head_words(normalize(name))
+    return _Name(tuple(words[:n]), tuple(words[n:]), level)
+
+
+def _syllables(word: str) -> set[str]:
+    """A word's folded syllables ("vắc-xin" and "vắc xin" are the same two)."""
+    return set(normalize(word.replace("-", " ")).split())
+
+
+def _distinct(i: int, parsed: list[_Name]) -> list[int]:
+    """Positions in name i's rest of the words that some other offered name with the same action lacks
+    (a different action already tells them apart)."""
+    head = normalize(" ".join(parsed[i].head))
+    others = [
+        set().union(*(_syllables(w) for w in p.rest))
+        for j, p in enumerate(parsed)
+        if j != i and normalize(" ".join(p.head)) == head
+    ]
+    if not others:
+        return []
+    return [
+        k
+        for k, w in enumerate(parsed[i].rest)
+        if (syl := _syllables(w)) and any(not syl <= other for other in others)
+    ]
+
+
+def _clean(words: Sequence[str]) -> str:
+    """Words joined, brackets and trailing punctuation dropped (a cut must not leave "(trừ")."""
+    text = " ".join(w.strip("()[]") for w in words if w.strip("()[]"))
+    return text.rstrip(" ,;:.-–")
+
+
+def _label(p: _Name, distinct: list[int], with_level: bool, limit: int) -> str:
+    tail = f" ({p.level})" if with_level and p.level else ""
+    room = limit - len(tail)
+    full = _clean(p.head + p.rest)
+    if len(full) <= room:
+        return _capital(full) + tail
+    shown = _fit(p.head, p.rest, room - len(_GAP))
+    if distinct and distinct[-1] >= shown:
+        # The words that set it apart lie beyond the cut: what fits of the beginning, a gap, those
+        # words, with the stretches they share with the others left out ("trường hợp … bị mất").
+        start = distinct[0]
+        span = _squeezed(p.rest, distinct)
+        piece = _fit((), span, room // 2 + 6)
+        shown_span = span[:piece]
+        while shown_span and shown_span[-1] == _GAP:
+            shown_span = shown_span[:-1]
+        said = _clean(shown_span) + (_GAP if len(shown_span) < len(span) else "")
+        lead = _fit(p.head, p.rest[:start], room - len(said) - len(_GAP) - 2)
+        lead = 0 if lead == 1 and start > 1 else lead  # not a lone first syllable ("Chứng …")
+        gap = f" {_GAP} " if lead < start else " "
+        return _capital(_clean(list(p.head) + list(p.rest[:lead])) + gap + said) + tail
+    return _capital(_clean(list(p.head) + list(p.rest[:shown])) + _GAP) + tail
+
+
+def _squeezed(rest: Sequence[str], distinct: list[int]) -> list[str]:
+    """The words from the first distinct one to the last, a shared stretch of two words or more as one gap."""
+    marked = set(distinct)
+    out: list[str] = []
+    before = rest[distinct[0] - 1] if distinct[0] else ""
+    if before.casefold() in _LEADING:  # "bị thu hồi", "khi có": the little word that makes it read
+        out.append(before)
+    run = 0
+    for k in range(distinct[0], distinct[-1] + 1):
+        if k in marked:
+            if run >= 2:
+                out.append(_GAP)
+            elif run:
+                out.append(rest[k - 1])
+            out.append(rest[k])
+            run = 0
+        else:
+            run += 1
+    return out
+
+
+def _fit(head: Sequence[str], rest: Sequence[str], room: int) -> int:
+    """How many words of rest fit after head within room characters (at least one when any)."""
+    n = 0
+    while n < len(rest) and len(_clean(list(head) + list(rest[: n + 1]))) <= room:
+        n += 1
+    return max(n, 1 if rest and not head else n)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
