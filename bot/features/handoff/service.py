@@ -21,7 +21,7 @@ from bot.features.handoff.models import OPEN, Handoff, HandoffMessage
 from bot.features.handoff.settings import HandoffSettings
 from bot.features.surveys.service import SurveyService, insert_ignore
 from bot.features.surveys.tickets import open_ticket
-from bot.storage.models import Conversation, Outbox, utcnow
+from bot.storage.models import Conversation, Outbox, StaffUser, utcnow
 from knowledge_base.schema import Office, Procedure
 
 MARK = "handoff"  # key in Conversation.pending naming the open request (survives other flows' state)
@@ -101,8 +101,6 @@ class HandoffService:
 
     async def queue(self, session: AsyncSession) -> list[tuple[Handoff, str | None, int, str | None]]:
         """Open requests, the longest waiting first: each with its clerk, number of messages, the citizen's last."""
-        from bot.web.staff.models import StaffUser
-
         m = HandoffMessage
         stats = (select(m.handoff_id, func.count().label("n"), func.max(m.id).filter(m.author == "citizen")
                         .label("last")).group_by(m.handoff_id).subquery())
@@ -117,8 +115,6 @@ class HandoffService:
 
     async def detail(self, session: AsyncSession, handoff_id: int,
                      after: int = 0) -> tuple[Handoff, str | None, list[Line]] | None:
-        from bot.web.staff.models import StaffUser
-
         h = await session.get(Handoff, handoff_id)
         if h is None:
             return None

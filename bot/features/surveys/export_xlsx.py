@@ -21,11 +21,9 @@ from openpyxl.styles import Font
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.dossiers.fields import VN_TZ
-from bot.features.surveys.export import (
-    Aggregates,
+from bot.features.surveys.export_index import Aggregates, ExportResult, counted_rows
+from bot.features.surveys.export_rows import (
     ExportRequest,
-    ExportResult,
-    counted_rows,
     iter_tickets,
     neutralise,
     response_columns,

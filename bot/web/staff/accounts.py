@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.dossiers.fields import as_utc
-from bot.storage.models import utcnow
-from bot.web.staff.models import ROLES, StaffAudit, StaffUser
+from bot.storage.models import ROLES, StaffUser, utcnow
+from bot.web.staff.models import StaffAudit
 from bot.web.staff.settings import StaffConsoleSettings
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import load_settings
+from bot.storage.models import ROLES
 from bot.web.staff import accounts
-from bot.web.staff.models import ROLES
 
 
 def _password(args: argparse.Namespace) -> str:

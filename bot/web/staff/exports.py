@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.surveys.export import ExportRequest, Format, count_rows, export, record_audit
 from bot.pipeline.sqlite_gate import writing
-from bot.storage.models import utcnow
+from bot.storage.models import StaffUser, utcnow
 from bot.web.staff.accounts import audit
-from bot.web.staff.models import StaffExport, StaffUser
+from bot.web.staff.models import StaffExport
 from surveys.definitions import SurveyForm
 from surveys.index import Method
 

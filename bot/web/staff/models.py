@@ -1,4 +1,4 @@
-"""Staff accounts, their sessions, the console's audit log, ticket handling and export jobs.
+"""The console's sessions, its audit log, ticket handling and export jobs (accounts: bot.storage.models).
 
 Separate tables rather than new columns on the survey tables, so the console's
 migration is a branch of its own (0007) and never alters what other features own.
@@ -13,20 +13,6 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base
-
-ROLES = ("viewer", "exporter", "admin")
-
-
-class StaffUser(Base):
-    __tablename__ = "staff_users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower case
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
-    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column()
-    password_changed_at: Mapped[dt.datetime] = mapped_column()
 
 
 class StaffSession(Base):

@@ -24,10 +24,11 @@ from starlette.staticfiles import StaticFiles
 from bot.app import Services
 from bot.features.surveys.export import ExportRequest, Format
 from bot.pipeline.sqlite_gate import writing
+from bot.storage.models import StaffUser
 from bot.web.staff import accounts, dashboard, sessions, tickets
 from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
-from bot.web.staff.models import StaffExport, StaffUser
+from bot.web.staff.models import StaffExport
 from bot.web.staff.pages import Handler, form_name, install_filters, iso_dates
 
 HERE = Path(__file__).resolve().parent

@@ -21,8 +21,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.dossiers.fields import as_utc
-from bot.storage.models import utcnow
-from bot.web.staff.models import StaffSession, StaffUser
+from bot.storage.models import StaffUser, utcnow
+from bot.web.staff.models import StaffSession
 from bot.web.staff.settings import StaffConsoleSettings
 
 COOKIE = "staff_session"

@@ -17,8 +17,8 @@ from bot.features.dossiers.fields import as_utc
 from bot.features.dossiers.models import Dossier
 from bot.features.surveys.models import FeedbackTicket
 from bot.features.surveys.service import insert_ignore
-from bot.storage.models import Outbox
-from bot.web.staff.models import StaffUser, TicketReply, TicketWork
+from bot.storage.models import Outbox, StaffUser
+from bot.web.staff.models import TicketReply, TicketWork
 
 STATUSES = ("new", "in_progress", "answered", "closed")
 LABELS = {"new": "Mới", "in_progress": "Đang xử lý", "answered": "Đã trả lời", "closed": "Đóng"}
