@@ -9,10 +9,10 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
-from bot.channels.channel_settings import ChannelsSettings
-from bot.features.handoff.settings import HandoffSettings
-from bot.ops.settings import OpsSettings
-from bot.web.staff.settings import StaffConsoleSettings
+from bot.settings.channels import ChannelsSettings
+from bot.settings.handoff import HandoffSettings
+from bot.settings.ops import OpsSettings
+from bot.settings.staff_console import StaffConsoleSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 

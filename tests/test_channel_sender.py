@@ -11,10 +11,10 @@ from fakes.http import free_port
 from fakes.telegram import FakeTelegram
 from sqlalchemy import select
 
-from bot.channels.channel_settings import RateLimits
 from bot.channels.common import split_text, utf16_len
 from bot.config import Settings
 from bot.pipeline.ratelimit import ChannelLimiter, Gcra
+from bot.settings.channels import RateLimits
 from bot.storage.models import Outbox
 
 

@@ -16,11 +16,12 @@ from fakes.zalo import FakeZaloBot, FakeZaloOA, bot_text_update, oa_text_event
 from sqlalchemy import select
 
 from bot.app import build_services
-from bot.channels.zalo_errors import Action, oa_action
+from bot.channels.zalo_errors import oa_action
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.config import Settings
 from bot.pipeline.models import ChannelToken
 from bot.runtime import check_settings
+from bot.settings.channels import Action
 from bot.storage.models import Outbox
 from bot.zalo_check import check
 

@@ -17,9 +17,9 @@ from staff_console_fixtures import Console, csrf_of, sign_in
 from bot.features.handoff import texts
 from bot.features.handoff.jobs import HandoffSweeper
 from bot.features.handoff.models import Handoff, HandoffMessage
-from bot.features.handoff.settings import HandoffSettings
 from bot.features.privacy import texts as privacy_texts
 from bot.features.surveys.models import FeedbackTicket
+from bot.settings.handoff import HandoffSettings
 from bot.storage.models import Conversation, Outbox
 from bot.web.staff.models import StaffAudit
 

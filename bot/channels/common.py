@@ -13,9 +13,9 @@ from typing import Any, Generic, Protocol, TypeVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.channels.channel_settings import RateLimits
 from bot.core.messages import Reply
 from bot.pipeline.inbox import InboundEvent, Inbox
+from bot.settings.channels import RateLimits
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.channel_settings import RateLimits
 from bot.channels.common import WebhookStore
 from bot.core.messages import Reply
 from bot.pipeline.inbox import InboundEvent
 from bot.pipeline.models import InboxEvent
+from bot.settings.channels import RateLimits
 from bot.storage.models import ExportJob, Outbox
 
 CHANNEL = "console"

@@ -25,11 +25,11 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.channel_settings import TelegramSettings
 from bot.channels.common import SecretTokenChannel, WebhookStore, keep_polled, split_text, translate, utf16_len
-from bot.channels.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.core.messages import Reply
+from bot.pipeline.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.pipeline.inbox import InboundEvent
+from bot.settings.channels import TelegramSettings
 
 log = logging.getLogger(__name__)
 

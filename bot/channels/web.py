@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.channels.channel_settings import RateLimits, WebChatSettings
 from bot.channels.common import WebhookStore, file_not_sent
 from bot.core.messages import Reply
 from bot.pipeline.inbox import InboundEvent
+from bot.settings.channels import RateLimits, WebChatSettings
 from bot.web.chat.store import ChatStore
 
 CHANNEL = "web"

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 
-from bot.channels.channel_settings import ZaloBotSettings
 from bot.channels.common import (
     SecretTokenChannel,
     WebhookStore,
@@ -26,11 +25,12 @@ from bot.channels.common import (
     split_text,
     translate,
 )
-from bot.channels.delivery import PermanentFailure, RetryLater
 from bot.channels.zalo_bot_client import ZaloBotClient, ZaloBotError
-from bot.channels.zalo_errors import Action, bot_action
+from bot.channels.zalo_errors import bot_action
 from bot.core.messages import Reply
+from bot.pipeline.delivery import PermanentFailure, RetryLater
 from bot.pipeline.inbox import InboundEvent
+from bot.settings.channels import Action, ZaloBotSettings
 
 log = logging.getLogger(__name__)
 

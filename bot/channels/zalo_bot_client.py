@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.channel_settings import ZaloBotSettings
+from bot.settings.channels import ZaloBotSettings
 
 
 class ZaloBotError(Exception):

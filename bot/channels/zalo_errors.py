@@ -10,14 +10,8 @@ change what is done with a code without a release, should Zalo change its meanin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Action(StrEnum):
-    TOKEN = "token"  # the access token is no longer valid: refresh it once and resend
-    UNDELIVERABLE = "undeliverable"  # this citizen cannot get the message now: recorded, not retried
-    RETRY = "retry"  # a limit or a hiccup on Zalo's side: try again later
-    FAILED = "failed"  # our request is wrong (or the OA is misconfigured): recorded as failed
+from bot.settings.channels import Action
 
 
 @dataclass(frozen=True)

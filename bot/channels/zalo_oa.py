@@ -26,7 +26,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.channels.channel_settings import ZaloOASettings
 from bot.channels.common import (
     WebhookChannel,
     WebhookStore,
@@ -41,12 +40,13 @@ from bot.channels.common import (
     split_text,
     translate,
 )
-from bot.channels.delivery import PermanentFailure, RetryLater, Undeliverable
-from bot.channels.zalo_errors import Action, oa_action, oa_meaning
+from bot.channels.zalo_errors import oa_action, oa_meaning
 from bot.channels.zalo_oa_client import SendResult, ZaloOAClient, signature
 from bot.channels.zalo_oa_tokens import ZaloTokenStore
 from bot.core.messages import Reply
+from bot.pipeline.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.pipeline.inbox import InboundEvent
+from bot.settings.channels import Action, ZaloOASettings
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.channel_settings import ZaloOASettings
+from bot.settings.channels import ZaloOASettings
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from nlu.receipt_codes import CODE_RE
 
 if TYPE_CHECKING:
-    from bot.ops.settings import OpsSettings
+    from bot.settings.ops import OpsSettings
 
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.channels.channel_settings import RateLimits
+from bot.settings.channels import RateLimits
 
 
 class Gcra:

@@ -24,14 +24,14 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.channels.channel_settings import RateLimits
-from bot.channels.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.core.conversations import load_conversation
 from bot.core.messages import Button, Reply, offer_buttons
 from bot.ops import metrics
 from bot.pipeline.background import drain
+from bot.pipeline.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.pipeline.ratelimit import ChannelLimiter
 from bot.pipeline.sqlite_gate import writing
+from bot.settings.channels import RateLimits
 from bot.storage.models import Outbox, utcnow
 
 log = logging.getLogger(__name__)

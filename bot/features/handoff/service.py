@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.features.dossiers.fields import VN_TZ, as_utc
 from bot.features.handoff import texts
 from bot.features.handoff.models import OPEN, Handoff, HandoffMessage
-from bot.features.handoff.settings import HandoffSettings
 from bot.features.surveys.service import SurveyService, insert_ignore
 from bot.features.surveys.tickets import open_ticket
+from bot.settings.handoff import HandoffSettings
 from bot.storage.models import Conversation, Outbox, StaffUser, utcnow
 from knowledge_base.schema import Office, Procedure
 

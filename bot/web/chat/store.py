@@ -20,8 +20,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.channel_settings import WebLimits
 from bot.pipeline.sqlite_gate import URGENT, writing
+from bot.settings.channels import WebLimits
 from bot.storage.models import utcnow
 from bot.web.chat.models import WebMessage, WebSession
 

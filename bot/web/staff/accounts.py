@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.dossiers.fields import as_utc
+from bot.settings.staff_console import StaffConsoleSettings
 from bot.storage.models import ROLES, StaffUser, utcnow
 from bot.web.staff.models import StaffAudit
-from bot.web.staff.settings import StaffConsoleSettings
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10

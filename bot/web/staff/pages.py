@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from bot.features.dossiers.fields import VN_TZ, as_utc
+from bot.settings.staff_console import StaffConsoleSettings
 from bot.web.staff import sessions
-from bot.web.staff.settings import StaffConsoleSettings
 
 if TYPE_CHECKING:
     from bot.app import Services

@@ -21,9 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.dossiers.fields import as_utc
+from bot.settings.staff_console import StaffConsoleSettings
 from bot.storage.models import StaffUser, utcnow
 from bot.web.staff.models import StaffSession
-from bot.web.staff.settings import StaffConsoleSettings
 
 COOKIE = "staff_session"
 PRE_COOKIE = "staff_pre"  # before sign-in: what the sign-in form's CSRF token is bound to

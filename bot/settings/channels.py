@@ -7,11 +7,20 @@ Zalo facts come from third-party sources and tests point them at local fakes.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.channels.zalo_errors import Action
+
+class Action(StrEnum):
+    """What the sender does about a Zalo error code: Zalo's table is in bot/channels/zalo_errors.py, and
+    ``error_overrides`` below can change it for a code without a release."""
+
+    TOKEN = "token"  # the access token is no longer valid: refresh it once and resend
+    UNDELIVERABLE = "undeliverable"  # this citizen cannot get the message now: recorded, not retried
+    RETRY = "retry"  # a limit or a hiccup on Zalo's side: try again later
+    FAILED = "failed"  # our request is wrong (or the OA is misconfigured): recorded as failed
 
 
 class RateLimits(BaseModel):
