@@ -171,7 +171,6 @@ def package_edges(graph: dict[str, set[str]], root: Path = ROOT) -> dict[tuple[s
 # Package dependencies against the direction of the layers, each closing a cycle of packages (issue 11).
 # Shrink; never grow. Each names what would remove it.
 KNOWN_PACKAGE_BACK_EDGES: dict[tuple[str, str], str] = {
-    ("bot.features", "bot.features.dossiers"): "Parts.dossiers is typed as the DossierService (a protocol would do)",
     ("bot.channels", "bot.web.chat"): "the web chat adapter writes the page's history in the web chat's store",
     ("bot.web.chat", "bot.web"): "the chat pages use the web base (bot/web/__init__.py) beside the ASGI app "
                                  "that mounts them; the base in a package of its own removes it",

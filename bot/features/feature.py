@@ -14,7 +14,7 @@ import argparse
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
@@ -23,8 +23,15 @@ from bot.config import Settings
 from bot.core.flows import Flow
 from knowledge_base.schema import Office, Procedure
 
-if TYPE_CHECKING:
-    from bot.features.dossiers.service import DossierService
+
+class SharedDossiers(Protocol):
+    """What any feature may use of the dossier service (bot.features.dossiers.service.DossierService): the one
+    clock (tests that move time move every feature) and a chat's pseudonymous key. The dossier feature, and
+    those built on dossiers, take the whole service with ``bot.features.dossiers.service.of(parts)``."""
+
+    clock: Callable[[], dt.datetime]
+
+    def chat_key(self, channel: str, user_id: str) -> str: ...
 
 
 class Parts(Protocol):
@@ -39,7 +46,7 @@ class Parts(Protocol):
     @property
     def office(self) -> Office: ...
     @property
-    def dossiers(self) -> DossierService: ...  # shared: other features hook into its status changes
+    def dossiers(self) -> SharedDossiers: ...
     @property
     def built(self) -> tuple[Feature, ...]: ...  # the features registered before this one, built
 

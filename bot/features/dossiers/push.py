@@ -46,7 +46,7 @@ from bot.features.dossiers.fields import (
 )
 from bot.features.dossiers.keys import EXAMPLE_VALUES
 from bot.features.dossiers.models import Dossier, DossierPushEvent
-from bot.features.dossiers.service import DossierService, insert_ignore
+from bot.features.dossiers.service import DossierService, insert_ignore, of
 from bot.features.feature import NotServed
 from nlu.normalize import small_number
 
@@ -128,7 +128,7 @@ def push_routes(services: Parts) -> list[Route]:
         raise PushNotConfigured(
             f"set {SECRET_ENV} (at least 16 characters, not an example value) to accept dossier status pushes"
         )
-    service, sessions = services.dossiers, services.sessions
+    service, sessions = of(services), services.sessions
 
     async def receive(request: Request) -> JSONResponse:
         body = await _read_capped(request)

@@ -28,6 +28,7 @@ from bot.features.dossiers.models import (
     DossierStatusChange,
     DossierSubscription,
 )
+from bot.features.feature import Parts
 from bot.storage.models import Outbox, utcnow
 
 log = logging.getLogger(__name__)
@@ -244,3 +245,11 @@ async def insert_ignore(session: AsyncSession, model: type, values: dict[str, ob
     # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT through SQLAlchemy.
     stmt = dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]).returning(column)
     return (await session.execute(stmt)).first() is not None
+
+
+def of(parts: Parts) -> DossierService:
+    """The composition root's dossier service whole: ``Parts`` promises every feature only its clock and chat keys."""
+    found = parts.dossiers
+    if not isinstance(found, DossierService):
+        raise TypeError(f"the dossier features need a DossierService, not {type(found).__name__}")
+    return found

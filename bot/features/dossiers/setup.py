@@ -8,6 +8,7 @@ from bot.core.flows import Flow
 from bot.features.dossiers.cli import register
 from bot.features.dossiers.flow import DossierFlow
 from bot.features.dossiers.push import push_routes
+from bot.features.dossiers.service import of
 from bot.features.feature import Feature, Parts, Registration
 
 
@@ -16,7 +17,7 @@ class Dossiers(Feature):
 
     def __init__(self, parts: Parts) -> None:
         self._parts = parts
-        self._flows: list[Flow] = [DossierFlow(parts.dossiers, parts.procedures, parts.office)]
+        self._flows: list[Flow] = [DossierFlow(of(parts), parts.procedures, parts.office)]
 
     @property
     def flows(self) -> list[Flow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.flows import Flow
+from bot.features.dossiers.service import of
 from bot.features.feature import Feature, Job, JobContext, Parts, Registration
 from bot.features.surveys.cli import register
 from bot.features.surveys.export_jobs import ExportJobs
@@ -21,7 +22,7 @@ class SurveyComponents(Feature):
 
     def __init__(self, parts: Parts) -> None:
         """Definitions are validated here: a broken survey file stops the start with a message naming the field."""
-        settings, dossiers = parts.settings, parts.dossiers
+        settings, dossiers = parts.settings, of(parts)
         cfg = settings.surveys
         forms = load_forms(settings.path(cfg.definitions_dir))
         # One clock for dossiers and surveys, so tests that move time move both.
