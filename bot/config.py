@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 from bot.settings.channels import ChannelsSettings
-from bot.settings.handoff import HandoffSettings
 from bot.settings.ops import OpsSettings
-from bot.settings.staff_console import StaffConsoleSettings
+from bot.settings.staff import HandoffSettings, StaffConsoleSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ from bot.features.handoff.jobs import HandoffSweeper
 from bot.features.handoff.models import Handoff, HandoffMessage
 from bot.features.privacy import texts as privacy_texts
 from bot.features.surveys.models import FeedbackTicket
-from bot.settings.handoff import HandoffSettings
+from bot.settings.staff import HandoffSettings
 from bot.storage.models import Conversation, Outbox
 from bot.web.staff.models import StaffAudit
 

@@ -20,7 +20,7 @@ from bot.features.handoff import texts
 from bot.features.handoff.models import OPEN, Handoff, HandoffMessage
 from bot.features.surveys.service import SurveyService, insert_ignore
 from bot.features.surveys.tickets import open_ticket
-from bot.settings.handoff import HandoffSettings
+from bot.settings.staff import HandoffSettings
 from bot.storage.models import Conversation, Outbox, StaffUser, utcnow
 from knowledge_base.schema import Office, Procedure
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.dossiers.fields import as_utc
-from bot.settings.staff_console import StaffConsoleSettings
+from bot.settings.staff import StaffConsoleSettings
 from bot.storage.models import ROLES, StaffUser, utcnow
 from bot.web.staff.models import StaffAudit
 

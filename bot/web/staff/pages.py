@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from bot.features.dossiers.fields import VN_TZ, as_utc
-from bot.settings.staff_console import StaffConsoleSettings
+from bot.settings.staff import StaffConsoleSettings
 from bot.web.staff import sessions
 
 if TYPE_CHECKING:
