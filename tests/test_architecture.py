@@ -176,11 +176,8 @@ KNOWN_PACKAGE_BACK_EDGES: dict[tuple[str, str], str] = {
     ("bot.config", "bot.web.staff"): "config assembles the console's settings section (staff/settings.py)",
     ("bot.features", "bot.features.dossiers"): "Parts.dossiers is typed as the DossierService (a protocol would do)",
     ("bot.features.handoff", "bot.web.staff"): "the handoff keeps its clerk in the console's models (StaffUser)",
-    ("bot.channels", "bot.web.chat"): "the web chat adapter writes the page's history in the web chat's store",
     ("bot.pipeline", "bot.channels"): "the sender and the limiter read channel settings and delivery errors "
                                       "from bot.channels, whose adapters store events in the inbox",
-    ("bot.web.chat", "bot.web"): "the chat pages use the web base (bot/web/__init__.py) beside the ASGI app "
-                                 "that mounts them; the base in a package of its own removes it",
 }
 
 

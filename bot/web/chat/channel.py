@@ -5,6 +5,9 @@ button's payload) becomes an :class:`InboundEvent` keyed by session and client i
 resend is recognised by the inbox. Outbound: the sender hands each reply to :meth:`send`,
 which stores it in the session's history (once per outbox message) and wakes the page's
 open stream; a page that is closed finds it there on the next visit.
+
+It lives with the web chat, not in ``bot.channels``: its "platform" is the chat's own store, so
+the web chat owns its adapter and ``bot.channels`` never depends on a web page.
 """
 
 from __future__ import annotations
