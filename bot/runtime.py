@@ -225,7 +225,7 @@ def _channels(services: Services, mode: Mode, store: WebhookStore) -> dict[str, 
     elif settings.zalo_oa_app_id:
         log.warning("Zalo OA only works with the web server (`python -m bot serve`); not started")
     if ch.web.enabled and mode == "webhook":  # the web chat needs the web server
-        from bot.channels.web import WebChannel
+        from bot.web.chat.channel import WebChannel
         from bot.web.chat.store import ChatStore
 
         channels["web"] = WebChannel(ch.web, ChatStore(services.sessions, ch.web.limits))

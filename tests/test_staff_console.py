@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import json
 import os
 import subprocess
 import sys
@@ -338,3 +339,43 @@ async def test_filter_lists_offer_a_new_unit_as_soon_as_it_has_a_response(consol
     assert option not in before.text
     assert option in after.text and option in exports.text
     assert f'<option value="{PROC_A}"' in after.text
+
+
+async def test_the_web_chat_tells_a_clerks_messages_from_the_assistants(console: Console) -> None:
+    """A web citizen asks for a clerk; the clerk's handoff reply and a ticket reply from the console are the
+    clerk's in the chat's history and stream ("clerk", shown as "Cán bộ"); the assistant's words, its notices
+    about the handoff included, stay the assistant's ("bot")."""
+    async with console.client() as citizen, console.client() as clerk:
+        assert (await citizen.get("/chat/history")).json()["messages"] == []
+        session_id = citizen.cookies["tthc_chat"]
+        await citizen.post("/chat/messages", json={"client_id": "client-0001", "text": "Cho tôi gặp cán bộ"})
+
+        async def shown(n: int) -> bool:
+            return len((await citizen.get("/chat/history")).json()["messages"]) >= n
+        await wait_for(lambda: shown(2), 30, "the assistant's answer")
+        await sign_in(clerk, "minh")
+        page = await clerk.get("/staff/handoff/1")
+        token = csrf_of(page.text)
+        assert (await clerk.post("/staff/handoff/1/take", data={"csrf": token})).status_code == 303
+        answer = {"csrf": token, "nonce": "n-1", "text": "Dạ, Anh/Chị mang căn cước cũ đến quầy số 3 ạ."}
+        assert (await clerk.post("/staff/handoff/1/reply", data=answer)).status_code == 303
+        async with console.services.sessions() as db, db.begin():
+            db.add(FeedbackTicket(tracking_code="PA-261128-WEB1", source="chat", channel="web", user_id=session_id,
+                                  text="Chờ lâu quá", status="new", created_at=dt.datetime.now(dt.UTC)))
+        ticket = await clerk.get("/staff/tickets/1")
+        reply = {"csrf": csrf_of(ticket.text), "nonce": "t-1", "text": "Trung tâm xin lỗi Anh/Chị."}
+        assert (await clerk.post("/staff/tickets/1/reply", data=reply)).status_code == 303
+        await wait_for(lambda: shown(5), 30, "the clerk's messages in the chat")
+        await console.served.settled()
+        history = (await citizen.get("/chat/history")).json()["messages"]
+        streamed: dict[str, str] = {}
+        async with citizen.stream("GET", "/chat/events", params={"after": history[2]["id"]}) as events:
+            async for line in events.aiter_lines():
+                if line.startswith("data:"):
+                    streamed = json.loads(line.removeprefix("data:"))
+                    break
+    roles = [(m["role"], m["text"]) for m in history]
+    assert [role for role, _ in roles] == ["user", "bot", "bot", "clerk", "clerk"]
+    assert roles[2][1].startswith("Dạ, cán bộ Trung tâm đã tiếp nhận")  # the handoff's notice: the assistant's
+    assert roles[3][1] == answer["text"] and "Trung tâm xin lỗi Anh/Chị." in roles[4][1]
+    assert (streamed["role"], streamed["text"]) == roles[3]  # the stream says the same as the history

@@ -7,6 +7,7 @@ history after a reload, a dropped stream resumed). Screenshots go to tests/scree
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -97,11 +98,9 @@ def bot_messages(driver: object) -> list[object]:
 
 
 def said(element: object) -> str:
-    """What a bubble says, without the name read to screen readers ("Anh/Chị:", "Trợ lý:")."""
+    """What a bubble says, without who wrote it (read to screen readers, and shown above a reply)."""
     text: str = element.text  # type: ignore[attr-defined]
-    for who in ("Anh/Chị:", "Trợ lý:"):
-        text = text.removeprefix(who)
-    return text.strip()
+    return re.sub(r"^(Anh/Chị|Trợ lý|Cán bộ)\s*:?\s*", "", text).strip()
 
 
 def ask(driver: object, text: str) -> None:

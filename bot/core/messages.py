@@ -30,6 +30,7 @@ class Reply:
     buttons: tuple[Button, ...] = field(default=())
     attachment: str | None = None  # path of a file to send with the text (e.g. a staff XLSX report)
     notice: bool = False  # sent on the assistant's own initiative (a notification), not answering a message
+    by_clerk: bool = False  # written by a person at the centre (the console), not by the assistant
 
 
 def offer_buttons(pending: dict[str, Any] | None, buttons: list[list[str]]) -> dict[str, Any]:

@@ -1,14 +1,6 @@
-"""The web pages served by the app (citizens' chat and results page, staff console): shared base.
+"""The web side of the app: the ASGI app (asgi.py), the process runner, and the pages it mounts.
 
-``security`` adds the response headers every page needs (a strict Content-Security-Policy);
-``templates/base.html`` and ``static/site.css`` are the common layout. Every asset is served
-by the app itself: no CDN, no third-party script or font.
+The pages (``chat``, ``results``, ``staff``) build on ``base`` (shared templates, static files),
+never on this package, which assembles them. ``security`` adds the response headers every page
+needs (a strict Content-Security-Policy).
 """
-
-from __future__ import annotations
-
-from pathlib import Path
-
-WEB_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = WEB_DIR / "templates"
-STATIC_DIR = WEB_DIR / "static"

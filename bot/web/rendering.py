@@ -10,7 +10,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
-from bot.web import STATIC_DIR, TEMPLATES_DIR
+from bot.web.base import STATIC_DIR, TEMPLATES_DIR
 
 STATIC_PREFIX = "/static"
 

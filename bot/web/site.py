@@ -17,7 +17,7 @@ FRAMED_PATHS = frozenset({"/widget"})
 
 def web_routes(runtime: Runtime) -> list[BaseRoute]:
     """Nothing when the web chat is disabled; the chat's routes need its channel (bot.runtime)."""
-    from bot.channels.web import WebChannel
+    from bot.web.chat.channel import WebChannel
     from bot.web.chat.routes import ChatRoutes
     from bot.web.results.routes import ResultsRoutes
 

@@ -2,7 +2,8 @@
 
 While the chat is held the page shows no "Đang trả lời…" from the assistant (it will not answer),
 says who the citizen is talking to, shows the clerk's reply, and the citizen's next message reaches
-the clerk's page, not the assistant. Screenshots of the chat at 1280 and 360 px are taken on the way.
+the clerk's page, not the assistant. The clerk's messages are labelled "Cán bộ" on the page and in what a
+screen reader reads, the assistant's "Trợ lý". Screenshots of the chat at 1280 and 360 px are taken on the way.
 """
 
 from __future__ import annotations
@@ -15,12 +16,25 @@ from staff_console_fixtures import PASSWORD, Console
 from bot.features.handoff import texts
 
 pytestmark = pytest.mark.browser
-BOT = "#log li.msg.bot"
+REPLIES = "#log li.msg:not(.user)"
+
+
+async def _replies(b: Browser) -> list[tuple[str, str]]:
+    """Each reply as a screen reader reads it, "Trợ lý: …" or "Cán bộ: …", split into who and what."""
+    found = await b.js(f"return Array.from(document.querySelectorAll('{REPLIES}')).map(e => e.textContent)")
+    return [(who, text) for who, _, text in (str(t).partition(": ") for t in found)]
 
 
 async def _bot_lines(b: Browser) -> list[str]:
-    found = await b.js(f"return Array.from(document.querySelectorAll('{BOT}')).map(e => e.textContent)")
-    return [str(t).removeprefix("Trợ lý: ") for t in found]
+    return [text for _, text in await _replies(b)]
+
+
+async def _label_shown(b: Browser, css: str) -> str:
+    """The author's label of the last bubble matching ``css`` when it is drawn on the page, else ''."""
+    found = await b.js(f"""const all = document.querySelectorAll('{css} > .who');
+        const who = all[all.length - 1]; const box = who.getBoundingClientRect();
+        return box.width > 1 && box.height > 1 ? who.firstChild.textContent : '';""")
+    return str(found)
 
 
 async def _say(b: Browser, text: str) -> bool:
@@ -70,12 +84,16 @@ async def test_a_clerk_holds_the_web_chat(console: Console, browser: Browser) ->
         return answer in await _bot_lines(b)
     await wait_for(answered, 30, "the clerk's reply in the chat")
     assert await _bot_lines(b) == [*before, texts.TAKEN, answer]
+    # Who answers is told apart in what is read and what is seen (a label, not a colour only).
+    assert [who for who, _ in await _replies(b)][-2:] == ["Trợ lý", "Cán bộ"]
+    assert await _label_shown(b, "#log li.msg.clerk") == "Cán bộ"
+    assert await _label_shown(b, "#log li.msg.bot") == "Trợ lý"
 
     async def talking() -> bool:
         return "trực tiếp với cán bộ" in await b.text("#held")
     await wait_for(talking, 30, "the page to say a clerk is answering")
     assert not await _say(b, "Tôi có cần ảnh thẻ không ạ?")
-    await b.shot("webchat-1280")
+    await b.shot("webchat-clerk-1280")
 
     await _tab(b, clerk_tab)
 
@@ -89,7 +107,8 @@ async def test_a_clerk_holds_the_web_chat(console: Console, browser: Browser) ->
     await b.open("/")
     await wait_for(answered, 30, "the history after a reload")
     assert "trực tiếp với cán bộ" in await b.text("#held")
-    await b.shot("webchat-360")
+    assert await _label_shown(b, "#log li.msg.clerk") == "Cán bộ"  # the history keeps who wrote what
+    await b.shot("webchat-clerk-360")
     assert await b.page_width() <= PHONE[0]
     await b.size(*LAPTOP)
 

@@ -32,7 +32,8 @@ class WebSession(Base):
 
 
 class WebMessage(Base):
-    """One message shown in a session: the citizen's (``client_id`` unique) or the assistant's (``outbox_ref``)."""
+    """One message shown in a session: the citizen's (``client_id`` unique), or the assistant's or a clerk's
+    (``outbox_ref``)."""
 
     __tablename__ = "web_messages"
     __table_args__ = (
@@ -44,7 +45,7 @@ class WebMessage(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(8))  # user | bot
+    role: Mapped[str] = mapped_column(String(8))  # user | bot (the assistant) | clerk (from the staff console)
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[Any] | None] = mapped_column(JSON)
     client_id: Mapped[str | None] = mapped_column(String(64))

@@ -21,9 +21,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from bot.channels.common import WebhookStore
-from bot.channels.web import Accepted, WebChannel, accept
-from bot.web import STATIC_DIR
+from bot.web.base import STATIC_DIR
 from bot.web.chat import texts
+from bot.web.chat.channel import Accepted, WebChannel, accept
 from bot.web.chat.store import ChatStore
 
 COOKIE = "tthc_chat"

@@ -124,10 +124,13 @@ class ChatStore:
         """The new message's id; None when this client id was already stored (a resend)."""
         return await self._add(WebMessage(session_id=session_id, role="user", text=text, client_id=client_id))
 
-    async def add_bot(self, session_id: str, ref: str, text: str, buttons: list[dict[str, str]]) -> int | None:
-        """Stores a reply once per outbox message (the sender delivers at least once)."""
-        return await self._add(WebMessage(session_id=session_id, role="bot", text=text, buttons=buttons or None,
-                                          outbox_ref=ref))
+    async def add_reply(
+        self, session_id: str, ref: str, text: str, buttons: list[dict[str, str]], by_clerk: bool = False
+    ) -> int | None:
+        """Stores a reply once per outbox message (the sender delivers at least once), as the assistant's or,
+        from the staff console, a clerk's."""
+        return await self._add(WebMessage(session_id=session_id, role="clerk" if by_clerk else "bot", text=text,
+                                          buttons=buttons or None, outbox_ref=ref))
 
     async def _add(self, row: WebMessage) -> int | None:
         row.created_at = utcnow()

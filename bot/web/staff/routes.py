@@ -1,4 +1,5 @@
-"""The console's pages: sign-in, dashboard, tickets, exports, dossier upload; one Mount at /staff.
+"""The console at /staff: sign-in, dashboard, exports here; tickets, live handoff, dossier upload each in
+their own module (ticket_pages, handoff, dossier_upload), wired by :meth:`Console.routes`.
 
 Each page checks the session first (an expired or missing one goes to the sign-in
 page), each form its CSRF token, each action the clerk's role; state changes commit in
@@ -24,12 +25,12 @@ from starlette.staticfiles import StaticFiles
 from bot.app import Services
 from bot.features.surveys.export import ExportRequest, Format
 from bot.pipeline.sqlite_gate import writing
-from bot.storage.models import StaffUser
 from bot.web.staff import accounts, dashboard, sessions, tickets
 from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
 from bot.web.staff.models import StaffExport
 from bot.web.staff.pages import Handler, form_name, install_filters, iso_dates
+from bot.web.staff.ticket_pages import TicketPages
 
 HERE = Path(__file__).resolve().parent
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -176,54 +177,6 @@ class Console:
             "lowest_units": [vars(g) for g in b.lowest_units],
         })
 
-    # -- tickets ---------------------------------------------------------------------------------------
-
-    async def ticket_list(self, request: Request, me: sessions.Current, _: dict[str, str]) -> Response:
-        status = request.query_params.get("status")
-        async with self.sessions() as db:
-            rows = await tickets.listing(db, status, self.surveys.clock(), self.cfg.overdue_days)
-        return self.render("tickets.html", me=me, rows=rows, shown=status or "open",
-                           overdue_days=self.cfg.overdue_days)
-
-    async def ticket_page(self, request: Request, me: sessions.Current, _: dict[str, str],
-                          message: str | None = None, status: int = 200) -> Response:
-        ticket_id = int(request.path_params["ticket_id"])
-        async with self.sessions() as db:
-            found = await tickets.detail(db, ticket_id, self.surveys.clock(), self.cfg.overdue_days)
-            staff = (await db.execute(
-                StaffUser.__table__.select().where(StaffUser.disabled.is_(False)).order_by(StaffUser.username)
-            )).all()
-        if found is None:
-            return self.render("error.html", 404, me=me, message="Không tìm thấy phản ánh này.")
-        return self.render("ticket.html", status, me=me, d=found, message=message, nonce=secrets.token_urlsafe(16),
-                           staff=[s.username for s in staff], statuses=tickets.STATUSES,
-                           overdue_days=self.cfg.overdue_days)
-
-    async def ticket_action(self, request: Request, me: sessions.Current, form: dict[str, str]) -> Response:
-        ticket_id, action = int(request.path_params["ticket_id"]), request.path_params["action"]
-        now, address = self.surveys.clock(), request.client.host if request.client else None
-        try:
-            async with writing(self.sessions), self.sessions() as db, db.begin():
-                detail: dict[str, Any]
-                if action == "assign":
-                    detail = {"to": await tickets.assign(db, ticket_id, form.get("assignee") or None, now)}
-                elif action == "status":
-                    new = form.get("status", "")
-                    detail = {"from": await tickets.set_status(db, ticket_id, new, now), "to": new}
-                elif action == "reply":
-                    sent = await tickets.reply(db, ticket_id, me.user, form.get("text", ""), form.get("nonce", ""),
-                                               now)
-                    detail = {"queued": sent, "chars": len(form.get("text", "").strip())}
-                else:
-                    return self.render("error.html", 404, me=me, message="Không có thao tác này.")
-                await accounts.audit(db, me.user.username, f"ticket_{action}", target=str(ticket_id),
-                                     address=address, detail=detail, at=now)
-        except tickets.TicketError as exc:
-            return await self.ticket_page(request, me, form, str(exc), 400)
-        if action == "reply":
-            self.nudge()
-        return RedirectResponse(f"/staff/tickets/{ticket_id}", 303)
-
     # -- exports ---------------------------------------------------------------------------------------
 
     async def export_list(self, request: Request, me: sessions.Current, _: dict[str, str],
@@ -288,9 +241,7 @@ class Console:
             Route("/logout", self.page(self.logout), methods=["POST"]),
             Route("/", self.page(self.home), methods=["GET"]),
             Route("/data.json", self.page(self.data), methods=["GET"]),
-            Route("/tickets", self.page(self.ticket_list, "tickets"), methods=["GET"]),
-            Route("/tickets/{ticket_id:int}", self.page(self.ticket_page, "tickets"), methods=["GET"]),
-            Route("/tickets/{ticket_id:int}/{action}", self.page(self.ticket_action, "tickets"), methods=["POST"]),
+            *TicketPages(self, self.surveys).routes(),
             Route("/exports", self.page(self.export_list, "export"), methods=["GET"]),
             Route("/exports", self.page(self.export_start, "export"), methods=["POST"]),
             Route("/exports/{job_id:int}/download", self.page(self.export_download, "export"), methods=["GET"]),

@@ -55,12 +55,21 @@
     el.appendChild(document.createTextNode(text.slice(at)));
   }
 
+  // Who wrote a message starts its accessible name. A clerk's (live handoff from the staff console) is
+  // labelled on the page too, and so is the assistant's (the label of a run of its messages is shown once):
+  // the citizen must know whether a person or the assistant is answering, without relying on colour.
+  const WHO = { user: "Anh/Chị", bot: "Trợ lý", clerk: "Cán bộ" };
   function bubble(role, text) {
+    if (!WHO[role]) role = "bot";
     const li = document.createElement("li");
     li.className = "msg " + role;
     const who = document.createElement("span");
-    who.className = "visually-hidden";
-    who.textContent = role === "user" ? "Anh/Chị: " : "Trợ lý: ";
+    who.className = role === "user" ? "who visually-hidden" : "who";
+    who.textContent = WHO[role];
+    const colon = document.createElement("span");
+    colon.className = "visually-hidden";
+    colon.textContent = ": ";
+    who.appendChild(colon);
     li.appendChild(who);
     appendText(li, text);
     return li;
@@ -102,7 +111,7 @@
     li.dataset.id = String(m.id);
     shown.set(m.id, li);
     lastId = Math.max(lastId, m.id);
-    if (m.role === "bot") showTyping(false);
+    if (m.role !== "user") showTyping(false);
     li.scrollIntoView({ block: "nearest" });
   }
 

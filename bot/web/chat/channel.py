@@ -5,6 +5,9 @@ button's payload) becomes an :class:`InboundEvent` keyed by session and client i
 resend is recognised by the inbox. Outbound: the sender hands each reply to :meth:`send`,
 which stores it in the session's history (once per outbox message) and wakes the page's
 open stream; a page that is closed finds it there on the next visit.
+
+It lives with the web chat, not in ``bot.channels``: its "platform" is the chat's own store, so
+the web chat owns its adapter and ``bot.channels`` never depends on a web page.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class WebReply:
     ref: str  # the outbox row: a second delivery of it is not shown twice
     text: str
     buttons: list[dict[str, str]]
+    by_clerk: bool = False  # the page labels it "Cán bộ", not "Trợ lý"
 
 
 def to_event(session_id: str, client_id: str, text: str, payload: str | None) -> InboundEvent:
@@ -35,7 +39,7 @@ def to_event(session_id: str, client_id: str, text: str, payload: str | None) ->
 
 def render(reply: Reply, ref: str) -> list[WebReply]:
     text = file_not_sent(reply) if reply.attachment else reply.text
-    return [WebReply(ref, text, [{"label": b.label, "payload": b.payload} for b in reply.buttons])]
+    return [WebReply(ref, text, [{"label": b.label, "payload": b.payload} for b in reply.buttons], reply.by_clerk)]
 
 
 class WebChannel:
@@ -59,7 +63,7 @@ class WebChannel:
         return render(reply, ref)
 
     async def send(self, user_id: str, message: WebReply) -> None:
-        await self.store.add_bot(user_id, message.ref, message.text, message.buttons)
+        await self.store.add_reply(user_id, message.ref, message.text, message.buttons, message.by_clerk)
 
 
 class Accepted:
