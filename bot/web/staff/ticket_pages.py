@@ -15,8 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.pipeline.sqlite_gate import writing
-from bot.web.staff import accounts, sessions, tickets
 from bot.storage.models import StaffUser
+from bot.web.staff import accounts, sessions, tickets
 
 if TYPE_CHECKING:
     from bot.features.surveys.service import SurveyService
