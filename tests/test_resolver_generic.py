@@ -1,0 +1,62 @@
+"""Short forms that name a family, and questions that name a procedure only by its content, on the real records.
+
+A head such as "giải quyết hưởng trợ cấp" starts several official names; carried as an alias by
+one of them, it answered every benefit question (unemployment benefit, which the catalogue does
+not hold, included) with that one. A question that describes the situation instead of the name
+is searched in the records' own text and offered as a choice.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base.aliases import naming_families
+from knowledge_base.importer import NATIONAL_PATH, load_national, merge
+from knowledge_base.loader import load_procedures
+from knowledge_base.resolver import Resolution, Resolver
+from knowledge_base.schema import Procedure
+from nlu.normalize import normalize
+from tests.test_resolver_catalogue import PROCEDURES_DIR
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> dict[str, Procedure]:
+    return merge(load_procedures(PROCEDURES_DIR), load_national(NATIONAL_PATH))
+
+
+@pytest.fixture(scope="module")
+def resolver(knowledge: dict[str, Procedure]) -> Resolver:
+    return Resolver(knowledge)
+
+
+def resolve(resolver: Resolver, text: str) -> Resolution:
+    return resolver.resolve(normalize(text), original=text)
+
+
+def test_a_head_several_names_start_with_is_not_an_alias(knowledge: dict[str, Procedure]) -> None:
+    teachers = knowledge["1.001646"]  # "Giải quyết hưởng trợ cấp đối với nhà giáo đã nghỉ hưu ..."
+    assert "giải quyết hưởng trợ cấp" not in [a.casefold() for a in teachers.aliases]
+    # The name less its level stays: "Thủ tục đăng ký khai sinh" is the plain birth registration.
+    assert "đăng ký khai sinh" in knowledge["1.001193"].aliases
+
+
+def test_a_shortening_inside_other_names_names_a_family() -> None:
+    entries = [
+        ("Giải quyết hưởng trợ cấp đối với nhà giáo", ["giải quyết hưởng trợ cấp"]),
+        ("Giải quyết hưởng trợ cấp một lần đối với người ra nước ngoài", ["giải quyết hưởng trợ cấp một lần"]),
+        ("Thủ tục đăng ký khai sinh", ["đăng ký khai sinh"]),
+        ("Đăng ký khai sinh có yếu tố nước ngoài", []),
+    ]
+    assert naming_families(entries) == [{"giải quyết hưởng trợ cấp"}, set(), set(), set()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Giải quyết hưởng trợ cấp thất nghiệp cần những giấy tờ gì?",
+        "hồ sơ hưởng trợ cấp thất nghiệp gồm những gì",
+    ],
+)
+def test_a_family_head_is_not_answered_with_one_of_them(resolver: Resolver, text: str) -> None:
+    r = resolve(resolver, text)
+    assert not (r.kind == "confident" and r.candidates[0].code == "1.001646"), r
