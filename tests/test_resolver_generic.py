@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app import Services
+from bot.core.dialogue import CONFIRM_OTHER, CONFIRM_YES
+from bot.core.messages import Incoming
 from knowledge_base.aliases import naming_families
 from knowledge_base.importer import NATIONAL_PATH, load_national, merge
 from knowledge_base.loader import load_procedures
@@ -60,3 +63,19 @@ def test_a_shortening_inside_other_names_names_a_family() -> None:
 def test_a_family_head_is_not_answered_with_one_of_them(resolver: Resolver, text: str) -> None:
     r = resolve(resolver, text)
     assert not (r.kind == "confident" and r.candidates[0].code == "1.001646"), r
+
+
+async def test_one_procedure_left_is_confirmed_not_listed_alone(routed_services: Services) -> None:
+    # A retired teacher describing the seniority allowance missing from the pension: the one
+    # procedure found is not sure enough to answer, and a one-button "which procedure?" reads oddly.
+    text = (
+        "Tôi là giáo viên đã về hưu, khi tính lương hưu chưa được cộng phụ cấp thâm niên nhà giáo, "
+        "nay muốn được hưởng khoản này thì cần chuẩn bị hồ sơ gì?"
+    )
+    reply = (await routed_services.turns.run(Incoming("test", "u1", text, None)))[0]
+    assert reply.text.startswith("Dạ, có phải") and "nhà giáo đã nghỉ hưu" in reply.text, reply
+    assert [b.label for b in reply.buttons] == [CONFIRM_YES, CONFIRM_OTHER]
+    yes = (await routed_services.turns.run(Incoming("test", "u1", "", reply.buttons[0].payload)))[0]
+    assert "nhà giáo đã nghỉ hưu" in yes.text and "hồ sơ" in yes.text.casefold(), yes
+    other = (await routed_services.turns.run(Incoming("test", "u2", text, None)))[0]
+    assert (await routed_services.turns.run(Incoming("test", "u2", "", other.buttons[1].payload)))[0].buttons
