@@ -65,6 +65,28 @@ def test_a_family_head_is_not_answered_with_one_of_them(resolver: Resolver, text
     assert not (r.kind == "confident" and r.candidates[0].code == "1.001646"), r
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # back pay of a pension whose holder died ("Truy lĩnh lương hưu ... của người hưởng đã chết")
+        (
+            "Bố tôi đang lĩnh lương hưu thì mất, còn hai tháng lương chưa lĩnh, gia đình muốn nhận số tiền đó "
+            "thì cần giấy tờ gì?",
+            "2.000717",
+        ),
+        # temporary residence registration, described by a tenant
+        (
+            "Tôi thuê trọ để đi làm ở thành phố hơn một tháng, chủ nhà bảo phải khai báo nơi ở với công an "
+            "phường, cần mang theo gì?",
+            "1.004194",
+        ),
+    ],
+)
+def test_a_situation_described_finds_its_procedure_among_the_offers(resolver: Resolver, text: str, code: str) -> None:
+    r = resolve(resolver, text)
+    assert r.kind == "ambiguous" and code in [c.code for c in r.candidates], r
+
+
 async def test_one_procedure_left_is_confirmed_not_listed_alone(routed_services: Services) -> None:
     # A retired teacher describing the seniority allowance missing from the pension: the one
     # procedure found is not sure enough to answer, and a one-button "which procedure?" reads oddly.
