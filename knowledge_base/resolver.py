@@ -128,7 +128,7 @@ class Resolver:
 
         When the whole message (no mention given) names nothing, or only a close call, the records'
         own text is searched (``resolver_content``): its best matches are offered beside the names,
-        never answered.
+        never answered (when the names' close call is a weak one: a strong one is between siblings).
         """
         named = self._resolve_names(text, mention, original)
         if named.kind == "confident" or mention:  # a fragment's "none" is followed by the whole message's
@@ -140,11 +140,13 @@ class Resolver:
         if named.kind == "none":
             near = [c for c in named.candidates if c.code not in {code for code, _ in found}]
             return Resolution("ambiguous", tuple((offered + near)[:MAX_CANDIDATES]))
-        # A close call between names: the record the text points at is offered too, when the names left it out.
+        if named.candidates[0].score >= CONFIDENT:  # a choice between well-said names: siblings, levels
+            return named
+        # A weak close call between names: the record the text points at is offered too, when they left it out.
         listed = {c.code for c in named.candidates}
         extra = [c for c in offered if c.code not in listed][:CONTENT_EXTRA]
-        kept = named.candidates[: MAX_CANDIDATES - len(extra)]
-        return Resolution("ambiguous", (*kept, *extra))
+        kept = named.candidates[: max(MAX_CANDIDATES - len(extra), 3)]
+        return Resolution("ambiguous", (*kept, *extra)[:MAX_CANDIDATES])
 
     def content(self) -> ContentIndex:
         """The search over the records' text, built on first use."""

@@ -88,16 +88,13 @@ def test_a_situation_described_finds_its_procedure_among_the_offers(resolver: Re
 
 
 async def test_one_procedure_left_is_confirmed_not_listed_alone(routed_services: Services) -> None:
-    # A retired teacher describing the seniority allowance missing from the pension: the one
-    # procedure found is not sure enough to answer, and a one-button "which procedure?" reads oddly.
-    text = (
-        "Tôi là giáo viên đã về hưu, khi tính lương hưu chưa được cộng phụ cấp thâm niên nhà giáo, "
-        "nay muốn được hưởng khoản này thì cần chuẩn bị hồ sơ gì?"
-    )
+    # The names offer a building's extended service life and ministry-level e-signature procedures; the
+    # centre serves only the first. A one-button "which procedure?" reads oddly: it is asked to confirm.
+    text = "Chứng thư chữ ký số của cơ quan tôi sắp hết thời hạn sử dụng, muốn kéo dài thêm thì làm thế nào?"
     reply = (await routed_services.turns.run(Incoming("test", "u1", text, None)))[0]
-    assert reply.text.startswith("Dạ, có phải") and "nhà giáo đã nghỉ hưu" in reply.text, reply
+    assert reply.text.startswith("Dạ, có phải") and "kéo dài thời hạn sử dụng" in reply.text, reply
     assert [b.label for b in reply.buttons] == [CONFIRM_YES, CONFIRM_OTHER]
     yes = (await routed_services.turns.run(Incoming("test", "u1", "", reply.buttons[0].payload)))[0]
-    assert "nhà giáo đã nghỉ hưu" in yes.text and "hồ sơ" in yes.text.casefold(), yes
+    assert "kéo dài thời hạn sử dụng" in yes.text, yes
     other = (await routed_services.turns.run(Incoming("test", "u2", text, None)))[0]
     assert (await routed_services.turns.run(Incoming("test", "u2", "", other.buttons[1].payload)))[0].buttons
