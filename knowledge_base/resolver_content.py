@@ -37,7 +37,7 @@ FIELD_WEIGHTS = {
     "steps": 0.5,
 }  # fmt: skip
 FIELD_CHARS = 1000  # text read per field: the head of a long field says what it is about
-MIN_PAIRS = 6  # a message needs this many indexed words (syllable pairs) to be searched: it describes
+MIN_PAIRS = 5  # a message needs this many indexed words (syllable pairs) to be searched: it describes
 MIN_SHARE = 0.2  # the best record must score this share of its most on the message's terms
 MIN_WORDS = 2  # ... and share this many words (syllable pairs) with it
 KEEP_WITHIN = 0.75  # records offered: at least this share of the best one's score
