@@ -19,14 +19,17 @@ part of one. The forms derived, most specific first:
 - abbreviations the name spells out in parentheses ("ABTC").
 
 A form that more than MAX_SHARED entries would carry names a family, not a procedure: the
-importer drops it (``shared_too_widely``).
+importer drops it (``shared_too_widely``). So does a shortened form that runs inside the names of
+more entries than carry it (``naming_families``): "giải quyết hưởng trợ cấp", the head of one
+"Giải quyết hưởng trợ cấp đối với nhà giáo ...", starts four names; carried by one, it would
+answer a question about any of them (or about unemployment benefit) with that one.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 # Short forms that name a kind of act or paper, not a procedure.
 GENERIC = frozenset(
@@ -95,6 +98,7 @@ _PAPERS_AND_GRAMMAR = """
 PLAIN_WORDS = frozenset(w.casefold() for w in f"{' '.join(ACTS)} {_PAPERS_AND_GRAMMAR}".split())
 
 _SCOPE = re.compile(r"\s*(?:\((?:thực hiện (?:tại|ở) )?cấp [^()]*\)|(?<=\s)thực hiện (?:tại|ở) cấp .*)$", re.IGNORECASE)
+_NON_WORD = re.compile(r"[^\w\s]")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 _ABBREVIATION = re.compile(r"\(([A-ZĐ][A-ZĐ0-9]{2,7})\)")
 # Trailing qualifiers that say who handles a procedure, not what it is.
@@ -220,3 +224,38 @@ def shared_too_widely(alias_lists: Iterable[list[str]]) -> set[str]:
     """Casefolded aliases that more than MAX_SHARED entries would carry."""
     counts = Counter(a.casefold() for aliases in alias_lists for a in set(aliases))
     return {a for a, n in counts.items() if n > MAX_SHARED}
+
+
+def _phrase(text: str) -> str:
+    """Words of a text as a padded, casefolded run ("giải quyết hưởng trợ cấp" inside a name)."""
+    return f" {' '.join(_NON_WORD.sub(' ', text.casefold()).split())} "
+
+
+def _whole_forms(name: str) -> set[str]:
+    """The name itself, less "Thủ tục", its level and its parenthesised qualifiers: never a shortening."""
+    core = re.sub(r"^thủ tục\s+(?!hải quan)", "", " ".join(name.split()).rstrip(" ."), flags=re.IGNORECASE)
+    no_scope = _SCOPE.sub("", core)
+    return {_phrase(f) for f in (name, core, no_scope, _PAREN.sub("", no_scope))}
+
+
+def naming_families(entries: Sequence[tuple[str, Sequence[str]]]) -> list[set[str]]:
+    """Per (name, aliases) entry, the casefolded aliases that name a family: shortenings of its name whose
+    words run inside the names of more entries than carry them. A question saying only those words
+    names none of the family in particular; the alias would answer it with the one that carries it."""
+    names = [_phrase(name) for name, _ in entries]
+    carriers = Counter(_phrase(a) for _, aliases in entries for a in set(aliases))
+    within: dict[str, int] = {}
+    out: list[set[str]] = []
+    for name, aliases in entries:
+        whole = _whole_forms(name)
+        family = set()
+        for alias in aliases:
+            words = _phrase(alias)
+            if words in whole:
+                continue
+            if words not in within:
+                within[words] = sum(words in n for n in names)
+            if within[words] > carriers[words]:
+                family.add(alias.casefold())
+        out.append(family)
+    return out

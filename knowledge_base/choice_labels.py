@@ -6,20 +6,34 @@ length, their buttons read the same or differ only in words the cut hid. A label
 action the name starts with ("Cấp lại", "Gia hạn"), the beginning of the paper it is about, the
 words that set it apart from the other offered names when the cut would hide them, and the level
 ("cấp tỉnh") when the offered procedures are the same one at several levels.
+
+A cut never falls inside a word: Vietnamese words are mostly two syllables or more ("bảo hiểm y
+tế"), and "… bảo hiểm y…" reads as nonsense. Which syllables make one word is read off the
+catalogue's own names (``_words``); a name only a word or two too long is shown whole.
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
+import itertools
+import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from knowledge_base.resolver_actions import action_head_words
-from nlu.normalize import normalize
+from nlu.normalize import canonical_tones, normalize
 
 __all__ = ["LIMIT", "choice_labels"]
 
 LIMIT = 40  # characters a button shows comfortably on a phone
+SLACK = 8  # a name this much too long is shown whole rather than cut before its last word
+WORD_USES = 2  # two syllables make one word when the catalogue's names use them together this often ...
+WORD_SHARE = 0.15  # ... and the rarer of them stands in that pair in at least this share of its uses
+_NAMES = Path(__file__).with_name("national.jsonl.gz")
 _GAP = "…"
 # A trailing level qualifier: "(thực hiện tại cấp tỉnh)", "(cấp xã)", "thực hiện tại cấp huyện".
 _LEVEL = re.compile(r"\s*(?:\((?:thực hiện (?:tại|ở) )?(cấp [^()]*)\)|\s(?:thực hiện (?:tại|ở) )(cấp .*))\s*$", re.I)
@@ -90,12 +104,13 @@ def _label(p: _Name, distinct: list[int], with_level: bool, limit: int) -> str:
     tail = f" ({p.level})" if with_level and p.level else ""
     room = limit - len(tail)
     full = _clean(p.head + p.rest)
-    if len(full) <= room:
+    if len(full) <= room or (len(full) <= room + SLACK and not distinct):
         return _capital(full) + tail
     shown = _fit(p.head, p.rest, room - len(_GAP))
     if distinct and distinct[-1] >= shown:
         # The words that set it apart lie beyond the cut: what fits of the beginning, a gap, those
         # words, with the stretches they share with the others left out ("trường hợp … bị mất").
+        distinct = _whole_words(p.rest, distinct)
         start = distinct[0]
         span = _squeezed(p.rest, distinct)
         piece = _fit((), span, room // 2 + 6)
@@ -106,8 +121,21 @@ def _label(p: _Name, distinct: list[int], with_level: bool, limit: int) -> str:
         lead = _fit(p.head, p.rest[:start], room - len(said) - len(_GAP) - 2)
         lead = 0 if lead == 1 and start > 1 else lead  # not a lone first syllable ("Chứng …")
         gap = f" {_GAP} " if lead < start else " "
-        return _capital(_clean(list(p.head) + list(p.rest[:lead])) + gap + said) + tail
+        return _capital((_clean(list(p.head) + list(p.rest[:lead])) + gap + said).strip()) + tail
     return _capital(_clean(list(p.head) + list(p.rest[:shown])) + _GAP) + tail
+
+
+def _whole_words(rest: Sequence[str], distinct: list[int]) -> list[int]:
+    """The distinct positions widened to the words they are syllables of ("tai nạn", not "tai")."""
+    out = set(distinct)
+    for k in distinct:
+        first, last = k, k
+        while first > 0 and _one_word(rest[first - 1], rest[first]):
+            first -= 1
+        while last + 1 < len(rest) and _one_word(rest[last], rest[last + 1]):
+            last += 1
+        out.update(range(first, last + 1))
+    return sorted(out)
 
 
 def _squeezed(rest: Sequence[str], distinct: list[int]) -> list[str]:
@@ -132,11 +160,53 @@ def _squeezed(rest: Sequence[str], distinct: list[int]) -> list[str]:
 
 
 def _fit(head: Sequence[str], rest: Sequence[str], room: int) -> int:
-    """How many words of rest fit after head within room characters (at least one when any)."""
+    """How many syllables of rest fit after head within room characters, ending where a word ends (at
+    least one word when there is no head)."""
     n = 0
     while n < len(rest) and len(_clean(list(head) + list(rest[: n + 1]))) <= room:
         n += 1
-    return max(n, 1 if rest and not head else n)
+    while 0 < n < len(rest) and _one_word(rest[n - 1], rest[n]):
+        n -= 1
+    if n == 0 and rest and not head:  # something must show: the first word, a little over room if need be
+        n = 1
+        while n < min(len(rest), 3) and _one_word(rest[n - 1], rest[n]):
+            n += 1
+    return n
+
+
+def _one_word(a: str, b: str) -> bool:
+    """Whether two syllables side by side make one word ("y" "tế", "chính" "sách")."""
+    pair = (_toned(a), _toned(b))
+    return all(pair) and pair in _words()
+
+
+def _toned(syllable: str) -> str:
+    """A syllable in lower case with its tone marks ("ý" in "ý kiến" is not "y" in "y tế")."""
+    words = _syllables_of(syllable)
+    return words[0] if len(words) == 1 else ""
+
+
+def _syllables_of(text: str) -> list[str]:
+    return re.sub(r"[^\w\s]|_", " ", canonical_tones(text).casefold()).split()
+
+
+@functools.cache
+def _words() -> frozenset[tuple[str, str]]:
+    """Syllable pairs that the catalogue's names use as one word: together often, and the rarer of the
+    two in that pair in a fair share of its uses ("y tế", "bảo hiểm", "chính sách"; not "thẻ bảo").
+    A pair taken for a word wrongly only makes a label end a word earlier."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    single: Counter[str] = Counter()
+    if _NAMES.exists():
+        with gzip.open(_NAMES, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                for chunk in re.split(r"[,;:()]", json.loads(line)["name"]):
+                    syllables = _syllables_of(chunk)
+                    single.update(syllables)
+                    pairs.update(itertools.pairwise(syllables))
+    return frozenset(
+        (a, b) for (a, b), n in pairs.items() if n >= WORD_USES and n >= WORD_SHARE * min(single[a], single[b])
+    )
 
 
 def _capital(text: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from knowledge_base.aliases import derive_aliases, shared_too_widely
+from knowledge_base.aliases import derive_aliases, naming_families, shared_too_widely
 from knowledge_base.everyday import load_everyday, with_everyday
 from knowledge_base.import_report import render_report
 from knowledge_base.record_parsing import Issue, clean, clip, parse_channels
@@ -167,6 +167,9 @@ def _entries(
     wide = shared_too_widely(e["aliases"] for _, e in entries)
     for _, entry in entries:
         entry["aliases"] = [a for a in entry["aliases"] if a.casefold() not in wide]
+    families = naming_families([(e["name"], e["aliases"]) for _, e in entries])
+    for (_, entry), family in zip(entries, families, strict=True):
+        entry["aliases"] = [a for a in entry["aliases"] if a.casefold() not in family]
     return entries
 
 

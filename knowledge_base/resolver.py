@@ -90,6 +90,7 @@ RUNNING = 0.3  # procedures covering less than this share of the best one are no
 IMPORTED_PRIOR = 0.85  # imported (non-curated) procedures, when curated ones exist ...
 OWN_WORDS = 0.1  # ... unless they explain this much more of the message than any curated one (phased in)
 MINISTRY_ONLY_PRIOR = 0.97  # procedures handled only at ministry level ("Cấp bộ")
+CONTENT_EXTRA = 2  # records found by their text added to a close call between names that left them out
 
 
 class Resolver:
@@ -125,18 +126,27 @@ class Resolver:
         share of the mention it accounts for. When that leaves nothing, the mention
         is resolved on its own.
 
-        When no name is found in the whole message (no mention given), the records' own text
-        is searched (``resolver_content``): its best matches are offered, never answered.
+        When the whole message (no mention given) names nothing, or only a close call, the records'
+        own text is searched (``resolver_content``): its best matches are offered beside the names,
+        never answered (when the names' close call is a weak one: a strong one is between siblings).
         """
         named = self._resolve_names(text, mention, original)
-        if named.kind != "none" or mention:
+        if named.kind == "confident" or mention:  # a fragment's "none" is followed by the whole message's
             return named
         found = self.content().search(text)
         if not found:
             return named
-        near = [c for c in named.candidates if c.code not in {code for code, _ in found}]
         offered = [Candidate(code, self._procedures[code].name, share) for code, share in found]
-        return Resolution("ambiguous", tuple((offered + near)[:MAX_CANDIDATES]))
+        if named.kind == "none":
+            near = [c for c in named.candidates if c.code not in {code for code, _ in found}]
+            return Resolution("ambiguous", tuple((offered + near)[:MAX_CANDIDATES]))
+        if named.candidates[0].score >= CONFIDENT:  # a choice between well-said names: siblings, levels
+            return named
+        # A weak close call between names: the record the text points at is offered too, when they left it out.
+        listed = {c.code for c in named.candidates}
+        extra = [c for c in offered if c.code not in listed][:CONTENT_EXTRA]
+        kept = named.candidates[: max(MAX_CANDIDATES - len(extra), 3)]
+        return Resolution("ambiguous", (*kept, *extra)[:MAX_CANDIDATES])
 
     def content(self) -> ContentIndex:
         """The search over the records' text, built on first use."""

@@ -32,18 +32,23 @@ K1 = 1.2
 B = 0.6
 COMMON_SHARE = 0.2  # terms in more than this share of the records are not indexed
 PAIR_WEIGHT = 1.5  # a syllable pair (a word) counts this much more than a lone syllable
-FIELD_WEIGHTS = {"name": 3.0, "result": 2.0, "who": 1.0, "documents": 1.0, "conditions": 1.0, "steps": 0.5}
+FIELD_WEIGHTS = {
+    "name": 3.0, "aliases": 3.0, "result": 2.0, "field": 1.0, "who": 1.0, "documents": 1.0, "conditions": 1.0,
+    "steps": 0.5,
+}  # fmt: skip
 FIELD_CHARS = 1000  # text read per field: the head of a long field says what it is about
-MIN_PAIRS = 6  # a message needs this many indexed words (syllable pairs) to be searched: it describes
+MIN_PAIRS = 5  # a message needs this many indexed words (syllable pairs) to be searched: it describes
 MIN_SHARE = 0.2  # the best record must score this share of its most on the message's terms
-MIN_WORDS = 4  # ... and share this many words (syllable pairs) with it
+MIN_WORDS = 2  # ... and share this many words (syllable pairs) with it
 KEEP_WITHIN = 0.75  # records offered: at least this share of the best one's score
 
 
 def _fields(p: Procedure) -> dict[str, str]:
     return {
         "name": p.name,
+        "aliases": "\n".join(p.aliases),  # the name's short forms: its words said again, as a name says them
         "result": p.result or "",
+        "field": p.field or "",
         "who": p.who or "",
         "documents": "\n".join(d.name for d in p.documents),
         "conditions": "\n".join(p.conditions),

@@ -36,6 +36,7 @@ SAME_EVIDENCE = 0.02  # ... is not confident when a rival explains the message a
 SAME_EVIDENCE_FLOOR = 0.75  # nor is any winner explaining less than this share of what a close rival does
 PLAIN_WEIGHT = 0.1  # ranking adds this much of the plain (unsaturated) score: a variant's unsaid qualifiers
 UNSATURATED_LEAD = 0.05  # ... nor a winner not fully said leading by less than this (saturated scores)
+SAID_GAP = 0.15  # a rival covering this much more of its name than the winner is a said rival
 FAMILY_GAP = 0.15  # a close rival covers its name at least as well as the winner, less this (curated: any)
 
 
@@ -178,9 +179,10 @@ def _said_rival(ranked: list[Scored]) -> bool:
     best = ranked[0]
     if best.cover >= FULL_COVER:
         return False
-    return any(
-        s.cover >= FULL_COVER and s.score >= AMBIGUOUS and not s.demoted for s in ranked[1:MAX_CANDIDATES]
-    )
+    # ... or says clearly more of its name than the winner's ("… nội dung đăng ký hộ kinh doanh" beside a
+    # company's change of address, which the message says only in part).
+    said = min(FULL_COVER, best.cover + SAID_GAP)
+    return any(s.cover >= said and s.score >= AMBIGUOUS and not s.demoted for s in ranked[1:MAX_CANDIDATES])
 
 
 def _candidates(procedures: Mapping[str, Procedure], ranked: list[Scored]) -> tuple[Candidate, ...]:

@@ -32,6 +32,8 @@ def vietnam_today() -> dt.date:
     """Today in Vietnam: the day whose fees and rates an answer gives."""
     return dt.datetime.now(VN_TZ).date()
 
+CONFIRM_YES = "Đúng, thủ tục này"
+CONFIRM_OTHER = "Không, thủ tục khác"
 MENU: tuple[Button, ...] = (
     Button(texts.MENU_PROCEDURES, "m:procedures"),
     Button(texts.MENU_DOSSIER, "m:check_dossier_status"),
@@ -177,6 +179,8 @@ class Dialogue:
             if offered.answer is not None:  # only level twins the centre does not receive stood beside it
                 return [self._answer(conv, intent, offered.answer.code)]
             conv.pending = {"intent": intent}
+            if len(offered.candidates) == 1:  # one left, not sure enough to answer: ask, not "which of one?"
+                return [_confirm(offered.candidates[0])]
             return [Reply(texts.WHICH_PROCEDURE, self._choices(offered.candidates))]
         if u.names_procedure:  # a procedure was named but is not in the knowledge base
             return [self._unknown_procedure(res.candidates)]
@@ -234,6 +238,14 @@ class Dialogue:
 
     def _not_understood(self) -> Reply:
         return Reply(texts.not_understood(self._office), MENU)
+
+
+def _confirm(candidate: Candidate) -> Reply:
+    """"Is it this one?": yes answers the pending question for it; "another" asks for the procedure's name."""
+    return Reply(
+        f"Dạ, có phải Anh/Chị hỏi về thủ tục «{candidate.name}» không ạ?",
+        (Button(CONFIRM_YES, f"p:{candidate.code}"), Button(CONFIRM_OTHER, "m:procedures")),
+    )
 
 
 def _listed(conv: Conversation) -> tuple[Button, ...]:
