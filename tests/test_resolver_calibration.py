@@ -12,27 +12,10 @@ import pytest
 
 from bot.config import load_settings
 from knowledge_base.choice_labels import LIMIT, SLACK, choice_labels
-from knowledge_base.importer import NATIONAL_PATH, load_national, merge
-from knowledge_base.loader import load_procedures
-from knowledge_base.resolver import Resolution, Resolver
+from knowledge_base.resolver import Resolver
 from knowledge_base.resolver_levels import served
 from knowledge_base.schema import Procedure
-from nlu.normalize import normalize
-from tests.test_resolver_catalogue import PROCEDURES_DIR
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> dict[str, Procedure]:
-    return merge(load_procedures(PROCEDURES_DIR), load_national(NATIONAL_PATH))
-
-
-@pytest.fixture(scope="module")
-def resolver(knowledge: dict[str, Procedure]) -> Resolver:
-    return Resolver(knowledge)
-
-
-def resolve(resolver: Resolver, text: str) -> Resolution:
-    return resolver.resolve(normalize(text), original=text)
+from tests.test_resolver_catalogue import resolve
 
 
 @pytest.mark.parametrize(
