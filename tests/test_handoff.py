@@ -11,7 +11,6 @@ import datetime as dt
 import httpx
 from handoff_fixtures import Citizen
 from sqlalchemy import func, select
-from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import Console, csrf_of, sign_in
 
 from bot.features.handoff import texts

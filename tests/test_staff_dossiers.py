@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import func, select
-from staff_console_fixtures import *  # noqa: F403
 from staff_console_fixtures import Console, csrf_of, sign_in
 
 from bot.features.dossiers.models import Dossier, DossierStatusChange
