@@ -295,6 +295,10 @@ async def test_bad_input_gets_a_clear_answer(console: Console) -> None:
         assert odd.status_code == 200 and "không đúng dạng" in odd.text and "Mẫu phiếu không có" in odd.text
         swapped = await client.get("/staff/", params={"from": "2026-11-30", "to": "2026-11-01"})
         assert "đã đổi chỗ hai ngày" in swapped.text and 'id="kpi-responses">4<' in swapped.text
+        typed = await client.get("/staff/", params={"from": "01/11/2026", "to": "30/11/2026"})  # as a clerk types
+        assert "không đúng dạng" not in typed.text and 'id="kpi-responses">4<' in typed.text
+        impossible = await client.get("/staff/", params={"from": "31/02/2026"})
+        assert "không đúng dạng ngày/tháng/năm" in impossible.text
         missing = await client.get("/staff/tickets/999")
         assert missing.status_code == 404 and "Không tìm thấy" in missing.text
         token = csrf_of((await client.get("/staff/tickets/1")).text)

@@ -1,16 +1,21 @@
 """The dashboard's and the export page's filters, read from a query string or a form.
 
-A value that cannot be read falls back to its default and the page says so in Vietnamese.
+Dates are read as a clerk types them (dd/mm/yyyy) or as the page's own links carry them
+(yyyy-mm-dd). A value that cannot be read falls back to its default and the page says so
+in Vietnamese.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.features.surveys.stats import month_start
 from surveys.definitions import SurveyForm
+
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,15 @@ class Filters:
         return q
 
 
+def read_day(raw: str) -> dt.date:
+    """A date typed as dd/mm/yyyy (also with . or -) or as ISO yyyy-mm-dd; ValueError otherwise."""
+    found = _DMY.fullmatch(raw)
+    if found:
+        day, month, year = (int(g) for g in found.groups())
+        return dt.date(year, month, day)
+    return dt.date.fromisoformat(raw)
+
+
 def parse_filters(params: Mapping[str, str], forms: Mapping[str, SurveyForm], default_form: str,
                   today: dt.date) -> tuple[Filters, list[str]]:
     """Filters from the query string; what cannot be read falls back to the default and is said."""
@@ -41,9 +55,9 @@ def parse_filters(params: Mapping[str, str], forms: Mapping[str, SurveyForm], de
         if not raw:
             return default
         try:
-            return dt.date.fromisoformat(raw)
+            return read_day(raw)
         except ValueError:
-            errors.append(f"Ngày «{raw[:20]}» không đúng dạng năm-tháng-ngày, đã dùng ngày mặc định.")
+            errors.append(f"Ngày «{raw[:20]}» không đúng dạng ngày/tháng/năm, đã dùng ngày mặc định.")
             return default
 
     start, end = day("from", default_start), day("to", today)

@@ -4,10 +4,9 @@ that turn stored values into what a clerk reads (names, Vietnamese dates, masks 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jinja2 import Environment
@@ -27,7 +26,6 @@ Handler = Callable[[Request, sessions.Current, dict[str, str]], Awaitable[Respon
 CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_bot": "Zalo", "web": "Web", "console": "Thử nghiệm"}
 # The project's two forms by a name that fits a phone's select box; another form shows its own title.
 FORM_NAMES = {"short": "Phiếu ngắn (8 câu)", "full": "Phiếu đầy đủ (22 tiêu chí)"}
-_DMY = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
 # The log masks (bot.ops.logs.mask) are written for engineers; the comment box says the same in words.
 _MASKS = [
     (re.compile(r"<phone …(\d+)>"), r"[số điện thoại …\1]"),
@@ -79,18 +77,6 @@ def masked(text: str) -> str:
     for pattern, words in _MASKS:
         text = pattern.sub(words, text)
     return text
-
-
-def iso_dates(params: Mapping[str, str]) -> dict[str, str]:
-    """The filter fields with dates typed as dd/mm/yyyy turned to ISO (what the filter parser reads)."""
-    out = dict(params)
-    for name in ("from", "to"):
-        found = _DMY.fullmatch(out.get(name) or "")
-        if found:
-            day, month, year = (int(g) for g in found.groups())
-            with contextlib.suppress(ValueError):  # else left as typed: the parser says it cannot read it
-                out[name] = dt.date(year, month, day).isoformat()
-    return out
 
 
 def form_name(key: str, title: str) -> str:

@@ -29,7 +29,7 @@ from bot.web.staff import accounts, dashboard, sessions, tickets
 from bot.web.staff.dossier_upload import DossierUpload
 from bot.web.staff.exports import ExportRunner
 from bot.web.staff.models import StaffExport
-from bot.web.staff.pages import Handler, form_name, install_filters, iso_dates
+from bot.web.staff.pages import Handler, form_name, install_filters
 from bot.web.staff.ticket_pages import TicketPages
 
 HERE = Path(__file__).resolve().parent
@@ -147,7 +147,7 @@ class Console:
     # -- dashboard -------------------------------------------------------------------------------------
 
     async def _board(self, request: Request) -> tuple[dashboard.Dashboard, list[str], list[str], list[str]]:
-        f, errors = dashboard.parse_filters(iso_dates(request.query_params), self.surveys.forms,
+        f, errors = dashboard.parse_filters(request.query_params, self.surveys.forms,
                                             self.surveys.settings.form, self.surveys.today())
         form = self.surveys.forms[f.form]
         async with self.sessions() as db:
@@ -181,7 +181,7 @@ class Console:
 
     async def export_list(self, request: Request, me: sessions.Current, _: dict[str, str],
                           message: str | None = None, status: int = 200) -> Response:
-        params = iso_dates(request.query_params) if request.method == "GET" else {}
+        params = request.query_params if request.method == "GET" else {}
         f, _errors = dashboard.parse_filters(params, self.surveys.forms, self.surveys.settings.form,
                                              self.surveys.today())
         async with self.sessions() as db:
@@ -197,7 +197,7 @@ class Console:
                            running=self.exports.running)
 
     async def export_start(self, request: Request, me: sessions.Current, form: dict[str, str]) -> Response:
-        f, errors = dashboard.parse_filters(iso_dates(form), self.surveys.forms, self.surveys.settings.form,
+        f, errors = dashboard.parse_filters(form, self.surveys.forms, self.surveys.settings.form,
                                             self.surveys.today())
         anonymous = form.get("identifying") != "1"
         reason = form.get("reason", "").strip()[:500] or None
