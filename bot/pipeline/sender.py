@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import re
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -33,14 +32,10 @@ from bot.pipeline.delivery import PermanentFailure, RetryLater, Undeliverable
 from bot.pipeline.ratelimit import ChannelLimiter
 from bot.pipeline.sqlite_gate import writing
 from bot.settings.channels import RateLimits
-from bot.storage.models import Outbox, utcnow
+from bot.storage.models import Outbox, by_clerk, utcnow
 
 log = logging.getLogger(__name__)
 LEADER_LOCK = 0x7474_6863_5F73  # "tthc_s": one sending process per database
-# What a clerk wrote in the console, known by the outbox key its writer gives it (a live-handoff reply in
-# bot.features.handoff.service, a ticket reply in bot.web.staff.tickets): a channel that can show who wrote
-# a message (the web chat) labels it; the rest is the assistant's, its notices included.
-CLERK_KEY = re.compile(r"handoff:\d+:reply:|ticket-reply:")
 
 
 class ChannelSender(Protocol):
@@ -64,7 +59,7 @@ def reply_of(row: Outbox) -> Reply:
         elif isinstance(b, list | tuple) and len(b) == 2:
             buttons.append(Button(str(b[0]), str(b[1])))
     return Reply(row.text, tuple(buttons), row.attachment, notice=not row.dedupe_key.startswith("reply:"),
-                 by_clerk=CLERK_KEY.match(row.dedupe_key) is not None)
+                 by_clerk=by_clerk(row.dedupe_key))
 
 
 class Sender:

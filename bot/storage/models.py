@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, UniqueConstraint, func
@@ -54,6 +55,26 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     sent_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+# The outbox keys of what a clerk writes in the console, made and recognised here in one place: the sender
+# tells a channel that can show who wrote a message (the web chat) that a person at the centre wrote these.
+_CLERK_KEY = re.compile(r"handoff:\d+:reply:|ticket-reply:")
+
+
+def handoff_reply_key(handoff_id: int, nonce: str) -> str:
+    """A clerk's message in a live handoff (one per form sent: the nonce)."""
+    return f"handoff:{handoff_id}:reply:{nonce}"
+
+
+def ticket_reply_key(ticket_id: int, nonce: str) -> str:
+    """A clerk's reply to a feedback ticket."""
+    return f"ticket-reply:{ticket_id}:{nonce}"
+
+
+def by_clerk(dedupe_key: str) -> bool:
+    """Whether a person at the centre wrote this outbox message, not the assistant."""
+    return _CLERK_KEY.match(dedupe_key) is not None
 
 
 class ExportJob(Base):

@@ -21,7 +21,7 @@ from bot.features.handoff.models import OPEN, Handoff, HandoffMessage
 from bot.features.surveys.service import SurveyService, insert_ignore
 from bot.features.surveys.tickets import open_ticket
 from bot.settings.staff import HandoffSettings
-from bot.storage.models import Conversation, Outbox, StaffUser, utcnow
+from bot.storage.models import Conversation, Outbox, StaffUser, handoff_reply_key, utcnow
 from knowledge_base.schema import Office, Procedure
 
 MARK = "handoff"  # key in Conversation.pending naming the open request (survives other flows' state)
@@ -162,7 +162,7 @@ class HandoffService:
         h = await self._open(session, handoff_id)
         if h.status != "active":
             raise HandoffError("Vui lòng bấm «Nhận trao đổi» trước khi nhắn cho người dân.")
-        key = f"handoff:{h.id}:reply:{nonce}"
+        key = handoff_reply_key(h.id, nonce)
         fresh = await insert_ignore(session, HandoffMessage, {
             "handoff_id": h.id, "author": "clerk", "staff_id": staff_id, "text": text, "nonce": nonce,
             "outbox_key": key, "at": self.clock(),

@@ -17,7 +17,7 @@ from bot.features.dossiers.fields import as_utc
 from bot.features.dossiers.models import Dossier
 from bot.features.surveys.models import FeedbackTicket
 from bot.features.surveys.service import insert_ignore
-from bot.storage.models import Outbox, StaffUser
+from bot.storage.models import Outbox, StaffUser, ticket_reply_key
 from bot.web.staff.models import TicketReply, TicketWork
 
 STATUSES = ("new", "in_progress", "answered", "closed")
@@ -150,7 +150,7 @@ async def reply(session: AsyncSession, ticket_id: int, staff: StaffUser, text: s
     if not ticket.user_id:
         raise TicketError("Phản ánh không còn gắn với tài khoản chat của người dân (đã hết thời hạn lưu), "
                           "không gửi trả lời qua kênh chat được.")
-    key = f"ticket-reply:{ticket.id}:{nonce}"
+    key = ticket_reply_key(ticket.id, nonce)
     fresh = await insert_ignore(session, TicketReply, {
         "ticket_id": ticket.id, "staff_id": staff.id, "nonce": nonce, "text": text, "outbox_key": key,
         "created_at": now,
