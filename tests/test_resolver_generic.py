@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services
-from bot.core.dialogue import CONFIRM_OTHER, CONFIRM_YES
 from bot.core.messages import Incoming
+from bot.core.texts import CONFIRM_OTHER, CONFIRM_YES
 from knowledge_base.aliases import naming_families
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Procedure

@@ -32,8 +32,7 @@ def vietnam_today() -> dt.date:
     """Today in Vietnam: the day whose fees and rates an answer gives."""
     return dt.datetime.now(VN_TZ).date()
 
-CONFIRM_YES = "Đúng, thủ tục này"
-CONFIRM_OTHER = "Không, thủ tục khác"
+
 MENU: tuple[Button, ...] = (
     Button(texts.MENU_PROCEDURES, "m:procedures"),
     Button(texts.MENU_DOSSIER, "m:check_dossier_status"),
@@ -243,8 +242,8 @@ class Dialogue:
 def _confirm(candidate: Candidate) -> Reply:
     """"Is it this one?": yes answers the pending question for it; "another" asks for the procedure's name."""
     return Reply(
-        f"Dạ, có phải Anh/Chị hỏi về thủ tục «{candidate.name}» không ạ?",
-        (Button(CONFIRM_YES, f"p:{candidate.code}"), Button(CONFIRM_OTHER, "m:procedures")),
+        texts.CONFIRM_PROCEDURE.format(name=candidate.name),
+        (Button(texts.CONFIRM_YES, f"p:{candidate.code}"), Button(texts.CONFIRM_OTHER, "m:procedures")),
     )
 
 
@@ -253,5 +252,3 @@ def _listed(conv: Conversation) -> tuple[Button, ...]:
     offered = (conv.pending or {}).get("buttons") or []
     buttons = tuple(Button(label, payload) for label, payload in offered if payload.startswith("p:"))
     return buttons if len(buttons) == len(offered) else ()
-
-

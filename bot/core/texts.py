@@ -19,6 +19,10 @@ PICK_FROM_LIST = "Dạ, Anh/Chị vui lòng chọn một số trong danh sách h
 TYPE_WORDS = "Dạ, Anh/Chị vui lòng gõ câu hỏi bằng chữ, ví dụ: «làm giấy khai sinh cần gì»."
 STALE_CHOICE = "Dạ, lựa chọn này đã cũ. Anh/Chị vui lòng chọn lại ạ."
 WHICH_PROCEDURE = "Dạ, Anh/Chị hỏi về thủ tục nào ạ?"
+# One procedure left, not sure enough to answer: asked to confirm rather than listed alone.
+CONFIRM_PROCEDURE = "Dạ, có phải Anh/Chị hỏi về thủ tục «{name}» không ạ?"
+CONFIRM_YES = "Đúng, thủ tục này"
+CONFIRM_OTHER = "Không, thủ tục khác"
 NAME_THE_PROCEDURE = (
     "Dạ, Anh/Chị cho em biết tên thủ tục ạ (ví dụ: «đăng ký khai sinh», «làm căn cước»), "
     "hoặc chọn một thủ tục thường gặp:"
