@@ -97,7 +97,10 @@ _PAPERS_AND_GRAMMAR = """
 """
 PLAIN_WORDS = frozenset(w.casefold() for w in f"{' '.join(ACTS)} {_PAPERS_AND_GRAMMAR}".split())
 
-_SCOPE = re.compile(r"\s*(?:\((?:thực hiện (?:tại|ở) )?cấp [^()]*\)|(?<=\s)thực hiện (?:tại|ở) cấp .*)$", re.IGNORECASE)
+_SCOPE = re.compile(
+    r"\s*(?:\((?:thực hiện (?:tại|ở) )?(?P<paren>cấp [^()]*)\)|(?<=\s)thực hiện (?:tại|ở) (?P<bare>cấp .*))$",
+    re.IGNORECASE,
+)
 _NON_WORD = re.compile(r"[^\w\s]")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 _ABBREVIATION = re.compile(r"\(([A-ZĐ][A-ZĐ0-9]{2,7})\)")
@@ -127,6 +130,14 @@ def _meaningful(alias: str) -> bool:
     if len(alias) < 8 or alias.casefold() in GENERIC:
         return False
     return any(w.casefold().strip(",;:") not in PLAIN_WORDS for w in words)
+
+
+def split_level(name: str) -> tuple[str, str]:
+    """A name and the level its end names ("... (thực hiện tại cấp tỉnh)" → "cấp tỉnh"), or "" when none."""
+    found = _SCOPE.search(name)
+    if found is None or found.start() == 0:
+        return name, ""
+    return name[: found.start()], (found.group("paren") or found.group("bare")).strip().lower()
 
 
 def without_level(name: str) -> str:

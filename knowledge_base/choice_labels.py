@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge_base.aliases import split_level
 from knowledge_base.resolver_actions import action_head_words
 from nlu.normalize import canonical_tones, normalize
 
@@ -35,8 +36,6 @@ WORD_USES = 2  # two syllables make one word when the catalogue's names use them
 WORD_SHARE = 0.15  # ... and the rarer of them stands in that pair in at least this share of its uses
 _NAMES = Path(__file__).with_name("national.jsonl.gz")
 _GAP = "…"
-# A trailing level qualifier: "(thực hiện tại cấp tỉnh)", "(cấp xã)", "thực hiện tại cấp huyện".
-_LEVEL = re.compile(r"\s*(?:\((?:thực hiện (?:tại|ở) )?(cấp [^()]*)\)|\s(?:thực hiện (?:tại|ở) )(cấp .*))\s*$", re.I)
 _LEADING = frozenset({"bị", "có", "khi", "do", "đã", "để", "mà", "không", "chưa"})
 
 
@@ -61,11 +60,8 @@ def choice_labels(names: Sequence[str], limit: int = LIMIT) -> list[str]:
 def _parse(name: str) -> _Name:
     name = name.strip()
     name = re.sub(r"^thủ tục\s+", "", name, flags=re.I)
-    level = ""
-    m = _LEVEL.search(name)
-    if m and m.start() > 0:
-        level = (m.group(1) or m.group(2)).strip().lower()
-        name = name[: m.start()].rstrip(" ,;-–")
+    name, level = split_level(name)
+    name = name.rstrip(" ,;-–")
     words = name.split()
     n = action_head_words(normalize(name))
     return _Name(tuple(words[:n]), tuple(words[n:]), level)
