@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from bot.core import terms
@@ -32,9 +33,24 @@ def _aspect_buttons(p: Procedure, exclude: str) -> tuple[Button, ...]:
     return tuple(Button(label, f"a:{intent}:{p.code}") for intent, label in ASPECT_BUTTONS if intent != exclude)
 
 
-def _channel_line(c: ChannelTerms, what: str, day: dt.date) -> str | None:
-    phrase = terms.fee_phrase(c, day) if what == "fee" else terms.time_phrase(c)
-    return f"• {CHANNEL_LABELS[c.channel]}: {phrase}" if phrase else None
+# A channel's short name when every channel has one fee or time ("Nộp trực tiếp hoặc trực tuyến: …").
+_SHORT_CHANNEL = {"in_person": "trực tiếp", "online": "trực tuyến", "post": "qua bưu chính"}
+
+
+def _channel_lines(p: Procedure, what: str, day: dt.date) -> list[str]:
+    """One bullet per channel and distinct fee or time; when every channel says the same, one bullet
+    naming them all, so a fee the record repeats for each channel (and its note) is read once."""
+    said: dict[tuple[str, str], None] = {}
+    for c in p.channels:
+        phrase = terms.fee_phrase(c, day) if what == "fee" else terms.time_phrase(c)
+        if phrase:
+            said[(c.channel, phrase)] = None
+    phrases = {phrase for _, phrase in said}
+    channels = {channel for channel, _ in said}
+    if len(phrases) == 1 and len(channels) > 1:
+        names = [name for c, name in _SHORT_CHANNEL.items() if c in channels]
+        return [f"• Nộp {', '.join(names[:-1])} hoặc {names[-1]}: {phrases.pop()}"]
+    return [f"• {CHANNEL_LABELS[channel]}: {phrase}" for channel, phrase in said]
 
 
 def _bullets(items: list[str], limit: int = MAX_LIST) -> str:
@@ -55,17 +71,42 @@ def documents(p: Procedure, day: dt.date | None = None) -> str:
 
 
 def fee(p: Procedure, day: dt.date) -> str:
-    lines = [line for c in p.channels if (line := _channel_line(c, "fee", day))]
+    lines = _channel_lines(p, "fee", day)
     if not lines:
         return f"Dạ, trang thủ tục chưa công bố lệ phí của «{p.name}»; Anh/Chị vui lòng hỏi tại bộ phận một cửa."
     return f"Dạ, lệ phí «{p.name}»:\n" + "\n".join(lines)
 
 
 def processing_time(p: Procedure, day: dt.date | None = None) -> str:
-    lines = [line for c in p.channels if (line := _channel_line(c, "time", dt.date.min))]
+    lines = _channel_lines(p, "time", dt.date.min)
     if not lines:
         return f"Dạ, trang thủ tục chưa công bố thời hạn giải quyết của «{p.name}»."
     return f"Dạ, thời hạn giải quyết «{p.name}»:\n" + "\n".join(lines)
+
+
+# A step that says where the file goes ("… nộp hồ sơ tại Trung tâm …", "… gửi hồ sơ đến Sở Tư pháp …").
+_FILED_AT = re.compile(
+    r"\b(?:nộp|gửi)\b[^.;]{0,120}?\b(?:tại|đến)\s+(?:Trung tâm|Ủy ban|Uỷ ban|UBND|Bộ phận|Sở|Phòng|Công an|"
+    r"Cơ quan|Văn phòng|Chi nhánh|Bảo hiểm|Cục|Tòa|Toà)",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+")
+STEP_LIMIT = 300
+# Where a level's procedures are received when the record names no place (the one-stop desks).
+LEVEL_DESK = {
+    "Cấp xã": "Trung tâm Phục vụ hành chính công cấp xã (bộ phận một cửa)",
+    "Cấp tỉnh": "Trung tâm Phục vụ hành chính công tỉnh",
+}
+
+
+def _filing_step(p: Procedure) -> str | None:
+    """The record's own step that says where to file, when its fields name no place."""
+    sentences = (part for s in p.steps for part in _SENTENCE_END.split(s))
+    step = next((s for s in sentences if _FILED_AT.search(s)), None)
+    if step is None:
+        return None
+    step = step.strip(" +-*;")
+    return step if len(step) <= STEP_LIMIT else step[: STEP_LIMIT - 1].rsplit(" ", 1)[0] + "…"
 
 
 def where(p: Procedure, day: dt.date | None = None) -> str:
@@ -74,6 +115,13 @@ def where(p: Procedure, day: dt.date | None = None) -> str:
         parts.append(f"• Nơi nộp: {p.where}")
     if p.agency:
         parts.append(f"• Cơ quan giải quyết: {p.agency}")
+    if not p.where and (step := _filing_step(p)):
+        parts.append(f"• Trình tự thực hiện ghi: «{step}»")
+    elif not p.where and not p.agency:
+        desks = [LEVEL_DESK[lv] for lv in p.level if lv in LEVEL_DESK]
+        if desks:
+            parts.append(f"• Trang thủ tục không ghi nơi nộp; thủ tục {', '.join(p.level).lower()} thường nộp tại "
+                         f"{' hoặc '.join(desks)}")
     if p.online and p.online.available:
         parts.append(f"• Có thể nộp trực tuyến: {p.online.url or 'https://dichvucong.gov.vn'}")
     return "\n".join(parts)
@@ -114,8 +162,7 @@ def overview(p: Procedure, day: dt.date, closing: str = "Anh/Chị muốn xem th
     lines = [f"Dạ, «{p.name}»"]
     if p.where:
         lines.append(f"• Nơi nộp: {p.where}")
-    times = [t for c in p.channels if (t := _channel_line(c, "time", day))]
-    fees = [f for c in p.channels if (f := _channel_line(c, "fee", day))]
+    times, fees = _channel_lines(p, "time", day), _channel_lines(p, "fee", day)
     if times:
         lines.append("• Thời hạn: " + times[0].split(": ", 1)[1])
     if fees:
@@ -155,7 +202,7 @@ def answer(intent: str, p: Procedure, serves: list[str], day: dt.date) -> Reply:
     body = RENDERERS[intent](p, day)
     note = out_of_area(p, serves)
     text = "\n\n".join(x for x in (body, note, terms.source_line(p)) if x)
-    return Reply(text, _aspect_buttons(p, exclude=intent))
+    return Reply(_plain(text), _aspect_buttons(p, exclude=intent))
 
 
 def unsure(p: Procedure, serves: list[str], day: dt.date) -> Reply:
@@ -163,7 +210,13 @@ def unsure(p: Procedure, serves: list[str], day: dt.date) -> Reply:
     the overview and a button per aspect do not."""
     body = overview(p, day, closing="Anh/Chị cần biết phần nào, mời chọn bên dưới ạ.")
     text = "\n\n".join(x for x in (body, out_of_area(p, serves), terms.source_line(p)) if x)
-    return Reply(text, tuple(Button(label, f"a:{intent}:{p.code}") for intent, label in UNSURE_BUTTONS))
+    return Reply(_plain(text), tuple(Button(label, f"a:{intent}:{p.code}") for intent, label in UNSURE_BUTTONS))
+
+
+def _plain(text: str) -> str:
+    """The records' no-break spaces as plain spaces: some chat clients show them oddly, and a citizen
+    searching the text for a name must find it."""
+    return text.replace("\xa0", " ")
 
 
 UNCONFIRMED_NOTE = "(chưa được Trung tâm xác nhận, Anh/Chị vui lòng kiểm tra lại)"

@@ -161,6 +161,10 @@ class Dialogue:
             intent = "ask_overview" if pending_intent == UNSURE else pending_intent
         if intent in PROCEDURE_INTENTS and (u.sure or u.procedure):
             return self._procedure_question(conv, intent, u)
+        if not u.sure and u.names_procedure and u.resolution.kind == "ambiguous":
+            # Unsure what was asked, but a procedure was named: which one, then its overview with every
+            # aspect as a button (a citizen told "not understood" about a real procedure does not come back).
+            return self._procedure_question(conv, intent if intent in PROCEDURE_INTENTS else UNSURE, u)
         if not u.sure and intent not in {"check_dossier_status"}:
             return [self._not_understood()]
         return self._on_intent(conv, intent)
@@ -181,7 +185,9 @@ class Dialogue:
             if len(offered.candidates) == 1:  # one left, not sure enough to answer: ask, not "which of one?"
                 return [_confirm(offered.candidates[0])]
             return [Reply(texts.WHICH_PROCEDURE, self._choices(offered.candidates))]
-        if u.names_procedure:  # a procedure was named but is not in the knowledge base
+        if u.names_procedure:  # a procedure was named but not found: the nearest, for the question asked
+            if res.candidates:
+                conv.pending = {"intent": intent}
             return [self._unknown_procedure(res.candidates)]
         if listed := _listed(conv):  # "phí bn" right after "which procedure?": the same list, for the fee
             conv.pending = {"intent": intent}

@@ -13,6 +13,9 @@ import re
 from knowledge_base.schema import ChannelTerms, Procedure, Rate
 
 UNIT_WORDS = {"working_days": "ngày làm việc", "days": "ngày", "hours": "giờ", "months": "tháng"}
+SEE_NOTE = "kèm ghi chú"  # an unclear fee's wording ends so: the note follows it on the same line
+NOTE_LIMIT = 900  # a note longer than this is cut (the source line points to the whole page)
+NO_FEE_INFO = "Không có thông tin"  # the portal's "nothing given"
 TIME_NOT_STATED = "trang thủ tục chưa ghi rõ thời hạn (chỉ ghi số, không ghi đơn vị)"
 # A cell that is only a duration ("5", "3 Ngày làm việc") is said from the parsed amount and unit.
 _SIMPLE_TIME = re.compile(r"\d+(?:[.,]\d+)?(?:\s+(?:ngày làm việc|ngày|giờ|tháng))?", re.IGNORECASE)
@@ -31,7 +34,20 @@ def _standing(c: ChannelTerms) -> str | None:
         shown = money(c.fee_amount)
         # A curated wording that starts with the amount adds the cases ("…; cấp lại: 400.000 đồng").
         return c.fee_text if c.fee_text and c.fee_text.casefold().startswith(shown.removesuffix(" đồng")) else shown
-    return c.fee_text
+    return _unclear(c)
+
+
+def _unclear(c: ChannelTerms) -> str | None:
+    """The record's own words for a fee the importer could not read as one amount: never an amount said
+    as if it were sure ("800 Việt Nam Đồng" lost its thousands; "Miễn phí" beside a note naming a fee)."""
+    text = (c.fee_text or "").strip()
+    if not text or text == NO_FEE_INFO:
+        return None
+    if "USD" in text or not re.search(r"\d", text) and text != "Miễn phí":
+        return text  # a foreign-currency amount, or a curated wording: said as the record says it
+    if text == "Miễn phí":
+        return f"trang thủ tục ghi «Miễn phí», {SEE_NOTE}" if c.fee_note else "miễn phí"
+    return f"trang thủ tục ghi «{text}», con số này có thể bị lỗi; Anh/Chị xem trang thủ tục hoặc hỏi bộ phận một cửa"
 
 
 def _rate_line(rate: Rate, c: ChannelTerms) -> str:
@@ -41,7 +57,7 @@ def _rate_line(rate: Rate, c: ChannelTerms) -> str:
     if rate.text and rate.amount is not None:
         line += f"; {rate.text}"
     if rate.end is not None:
-        after = money(c.fee_amount) if c.fee_amount is not None else c.fee_text
+        after = money(c.fee_amount) if c.fee_amount is not None else _unclear(c)
         line += f". Từ {day_text(rate.end + dt.timedelta(days=1))}: {after}" if after else (
             f". Sau {day_text(rate.end)}: Anh/Chị xem trang thủ tục"
         )
@@ -58,9 +74,10 @@ def fee_phrase(c: ChannelTerms, day: dt.date) -> str | None:
         last = max(ended, key=lambda r: r.end or dt.date.min)
         shown = money(last.amount) if last.amount is not None else "mức thu tạm thời"
         assert last.end is not None
-        return (
+        return _with_note(
             f"chưa rõ mức thu hiện hành ({shown} chỉ áp dụng đến hết {day_text(last.end)}); "
-            "Anh/Chị xem trang thủ tục hoặc hỏi bộ phận một cửa"
+            f"Anh/Chị xem trang thủ tục hoặc hỏi bộ phận một cửa; trang thủ tục {SEE_NOTE}",
+            c.fee_note,
         )
     if line is None:
         return None
@@ -71,8 +88,21 @@ def fee_phrase(c: ChannelTerms, day: dt.date) -> str | None:
         line += f". Từ {day_text(upcoming[0].start)}: {money(upcoming[0].amount)}"
     # The portal's note carries rates by case and exemptions; dated rates already say what it said.
     if c.fee_note and not c.fee_rates and c.fee_note not in line:
-        line += f"\n   ({c.fee_note})"
+        return _with_note(line, c.fee_note)
     return line
+
+
+def _with_note(line: str, note: str | None) -> str:
+    """line with the portal's note: a unit ("/giao dịch") joined to the amount, a note an unclear fee
+    points to on the same line, any other note in brackets below."""
+    if not note:
+        return line.removesuffix(f"; trang thủ tục {SEE_NOTE}")
+    note = note if len(note) <= NOTE_LIMIT else note[: NOTE_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    if note.startswith("/") and len(note) <= 30 and line.endswith(" đồng"):
+        return line + note
+    if line.endswith(SEE_NOTE):
+        return f"{line}: {note}"
+    return f"{line}\n   ({note})"
 
 
 def time_phrase(c: ChannelTerms) -> str | None:

@@ -57,8 +57,12 @@ def ask_human(o: Office) -> str:
 
 
 def unknown_procedure(o: Office, has_nearest: bool) -> str:
-    text = f"Dạ, em chưa có thông tin về thủ tục này. Anh/Chị vui lòng gọi {o.phone} để được hướng dẫn"
-    return text + (", hoặc xem các thủ tục gần giống dưới đây ạ." if has_nearest else " ạ.")
+    if has_nearest:  # the records hold near matches: ask which, never "no information"
+        return (
+            "Dạ, em chưa chắc Anh/Chị hỏi thủ tục nào. Anh/Chị chọn thủ tục đúng dưới đây, "
+            f"hoặc gõ lại tên thủ tục; cần hỗ trợ thêm, Anh/Chị gọi {o.phone} ạ."
+        )
+    return f"Dạ, em chưa có thông tin về thủ tục này. Anh/Chị vui lòng gọi {o.phone} để được hướng dẫn ạ."
 
 
 def not_understood(o: Office) -> str:
