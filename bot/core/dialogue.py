@@ -92,6 +92,8 @@ class Dialogue:
         number = small_number(text) if msg.payload is None else None
         if number is not None and (chosen := self._typed_choice(conv, number)):
             msg = replace(msg, payload=chosen)
+        elif msg.payload is None and (chosen := _typed_yes(conv, normalize(text))):
+            msg, understanding = replace(msg, payload=chosen), None  # "đúng rồi" to "is it this one?"
         turn = Turn(session, conv, msg, text, understanding)
         replies = await self._with_flows(turn)
         if replies is None:  # [] is a flow's deliberate silence (a clerk answers this chat)
@@ -186,9 +188,10 @@ class Dialogue:
                 return [_confirm(offered.candidates[0])]
             return [Reply(texts.WHICH_PROCEDURE, self._choices(offered.candidates))]
         if u.names_procedure:  # a procedure was named but not found: the nearest, for the question asked
-            if res.candidates:
+            nearest = served(res.candidates, self._procedures, self._serves).candidates if res.candidates else ()
+            if nearest:
                 conv.pending = {"intent": intent}
-            return [self._unknown_procedure(res.candidates)]
+            return [self._unknown_procedure(tuple(nearest))]
         if listed := _listed(conv):  # "phí bn" right after "which procedure?": the same list, for the fee
             conv.pending = {"intent": intent}
             return [Reply(f"Dạ, Anh/Chị muốn hỏi {ASKING.get(intent, 'về')} thủ tục nào ạ?", listed)]
@@ -251,6 +254,21 @@ def _confirm(candidate: Candidate) -> Reply:
         texts.CONFIRM_PROCEDURE.format(name=candidate.name),
         (Button(texts.CONFIRM_YES, f"p:{candidate.code}"), Button(texts.CONFIRM_OTHER, "m:procedures")),
     )
+
+
+# A typed "yes" (folded) to "is it this one?" (texts.CONFIRM_PROCEDURE), as its first button would be.
+YES = frozenset({
+    "dung", "dung roi", "dung a", "dung vay", "dung the", "phai", "phai roi", "phai a", "u", "u dung roi",
+    "vang", "vang a", "da", "da dung", "da dung roi", "da vang", "da phai", "ok", "chuan", "chinh xac", "co",
+    "dung thu tuc nay", "thu tuc nay",
+})  # fmt: skip
+
+
+def _typed_yes(conv: Conversation, folded: str) -> str | None:
+    offered = (conv.pending or {}).get("buttons") or []
+    if folded in YES and len(offered) == 2 and offered[0][0] == texts.CONFIRM_YES:
+        return str(offered[0][1])
+    return None
 
 
 def _listed(conv: Conversation) -> tuple[Button, ...]:

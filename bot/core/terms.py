@@ -41,8 +41,10 @@ def _unclear(c: ChannelTerms) -> str | None:
     """The record's own words for a fee the importer could not read as one amount: never an amount said
     as if it were sure ("800 Việt Nam Đồng" lost its thousands; "Miễn phí" beside a note naming a fee)."""
     text = (c.fee_text or "").strip()
-    if not text or text == NO_FEE_INFO:
+    if not text:
         return None
+    if text == NO_FEE_INFO:
+        return "trang thủ tục không ghi mức thu" + (f", {SEE_NOTE}" if c.fee_note else "; Anh/Chị hỏi bộ phận một cửa")
     if "USD" in text or not re.search(r"\d", text) and text != "Miễn phí":
         return text  # a foreign-currency amount, or a curated wording: said as the record says it
     if text == "Miễn phí":
