@@ -67,7 +67,8 @@ async def test_conversation(services: Services, conversation: dict[str, Any]) ->
         if chosen is not None:
             reply = await _say(services, user, payload=chosen.payload)
         for expected in turn.get("expect", []):  # "Công an cấp Xã" in one record, "cấp xã" in another
-            assert expected.casefold() in reply.text.casefold(), f"{conversation['fact']}: {expected!r} not in\n{reply.text}"
+            said = reply.text.casefold()
+            assert expected.casefold() in said, f"{conversation['fact']}: {expected!r} not in\n{reply.text}"
         for absent in turn.get("absent", []):
             assert absent not in reply.text, f"{conversation['fact']}: {absent!r} in\n{reply.text}"
         if code != "office":

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.core import terms
 from bot.core.messages import Button, Reply
-from knowledge_base.schema import CHANNEL_LABELS, ChannelTerms, Office, Procedure
+from knowledge_base.schema import CHANNEL_LABELS, Office, Procedure
 
 # Aspect intents offered as buttons after an answer (≤ 5: Zalo's limit).
 ASPECT_BUTTONS: tuple[tuple[str, str], ...] = (

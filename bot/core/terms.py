@@ -45,7 +45,7 @@ def _unclear(c: ChannelTerms) -> str | None:
         return None
     if text == NO_FEE_INFO:
         return "trang thủ tục không ghi mức thu" + (f", {SEE_NOTE}" if c.fee_note else "; Anh/Chị hỏi bộ phận một cửa")
-    if "USD" in text or not re.search(r"\d", text) and text != "Miễn phí":
+    if "USD" in text or (not re.search(r"\d", text) and text != "Miễn phí"):
         return text  # a foreign-currency amount, or a curated wording: said as the record says it
     if text == "Miễn phí":
         return f"trang thủ tục ghi «Miễn phí», {SEE_NOTE}" if c.fee_note else "miễn phí"
