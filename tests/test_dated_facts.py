@@ -138,3 +138,34 @@ def test_a_rate_without_amount_or_wording_or_with_its_end_before_its_start_is_re
         ChannelTerms(channel="online", fee_rates=[{"end": "2026-12-31"}])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="start is after end"):
         ChannelTerms(channel="online", fee_rates=[{"amount": 1000, "start": "2027-01-01", "end": "2026-12-31"}])  # type: ignore[list-item]
+
+
+def test_an_amount_that_lost_its_thousands_is_quoted_as_the_record_says_never_as_the_fee() -> None:
+    p = _record_entry("bo-tu-phap", "1.008628")  # online "800 Việt Nam Đồng"; the other channels 800.000 đ
+    online = p.channel("online")
+    assert online is not None and online.fee_amount is None
+    now, later = terms.fee_phrase(online, TODAY), terms.fee_phrase(online, AFTER)
+    assert now is not None and now.startswith("400.000 đồng")
+    assert "Từ 01/01/2027: trang thủ tục ghi «800 Việt Nam Đồng», con số này có thể bị lỗi" in now
+    assert later is not None and later.startswith("chưa rõ mức thu hiện hành")
+
+
+def test_free_beside_a_note_naming_a_fee_rule_is_said_with_the_note() -> None:
+    p = _record_entry("bo-tai-chinh", "1.001570")  # "Miễn phí(Mức lệ phí (nếu có) theo quy định của HĐND …)"
+    text = answers.fee(p, TODAY)
+    assert "trang thủ tục ghi «Miễn phí», kèm ghi chú: Mức lệ phí (nếu có)" in text
+    assert text.count("Hội đồng nhân dân") == 1  # every channel says so: one line, not three
+
+
+def test_the_note_of_an_ended_rate_still_gives_the_rates_by_case() -> None:
+    p = _record_entry("bo-cong-an", "3.000346")  # the driving-licence record: test fees only in the note
+    text = answers.fee(p, TODAY)
+    assert "chưa rõ mức thu hiện hành" in text and "Sát hạch lý thuyết: 60.000 đồng/lần" in text
+
+
+def test_where_to_file_comes_from_the_steps_when_the_record_names_no_place() -> None:
+    p = _record_entry("bo-tu-phap", "2.001019")  # a will certified at the commune: no place, no agency
+    assert p.where is None and p.agency is None
+    assert "Trung tâm Phục vụ hành chính công cấp xã" in answers.where(p, TODAY)
+    fee = answers.fee(p, TODAY)
+    assert "• Nộp trực tiếp, trực tuyến hoặc qua bưu chính: 50.000 đồng/di chúc" in fee

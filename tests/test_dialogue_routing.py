@@ -36,3 +36,14 @@ async def test_the_menu_button_for_the_dossier_lookup_asks_for_the_code(routed_s
 
 async def test_words_only_emoji_are_asked_to_be_typed(routed_services: Services) -> None:
     assert (await say(routed_services, "😀🙏")).text == texts.TYPE_WORDS
+
+
+async def test_a_typed_yes_to_is_it_this_one_answers_the_question_asked(routed_services: Services) -> None:
+    text = "Chứng thư chữ ký số của cơ quan tôi sắp hết thời hạn sử dụng, muốn kéo dài thêm thì làm thế nào?"
+    asked = await say(routed_services, text, user="yes")
+    assert asked.text.startswith("Dạ, có phải") and asked.buttons[0].label == texts.CONFIRM_YES
+    yes = await say(routed_services, "đúng rồi", user="yes")
+    assert "kéo dài thời hạn sử dụng" in yes.text and "Nguồn:" in yes.text, yes.text
+    again = await say(routed_services, text, user="no")
+    assert (await say(routed_services, "dung roi", user="no")).text == yes.text  # without tone marks too
+    assert again.buttons
