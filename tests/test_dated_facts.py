@@ -169,3 +169,10 @@ def test_where_to_file_comes_from_the_steps_when_the_record_names_no_place() -> 
     assert "Trung tâm Phục vụ hành chính công cấp xã" in answers.where(p, TODAY)
     fee = answers.fee(p, TODAY)
     assert "• Nộp trực tiếp, trực tuyến hoặc qua bưu chính: 50.000 đồng/di chúc" in fee
+
+
+def test_a_form_named_only_in_its_document_is_offered_once_and_other_channels_beside_online() -> None:
+    p = _record_entry("bo-nong-nghiep-mt", "1.012786")  # "Đơn … theo Mẫu số 18", listed for two cases
+    forms = answers.forms(p, TODAY)
+    assert "Mẫu số 18" in forms and forms.count("Mẫu số 18") == 1
+    assert "Ngoài ra Anh/Chị có thể nộp trực tiếp hoặc qua bưu chính" in answers.online(p, TODAY)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.core import terms
 from bot.core.messages import Button, Reply
-from knowledge_base.schema import CHANNEL_LABELS, Office, Procedure
+from knowledge_base.schema import CHANNEL_LABELS, ChannelKind, Office, Procedure
 
 # Aspect intents offered as buttons after an answer (≤ 5: Zalo's limit).
 ASPECT_BUTTONS: tuple[tuple[str, str], ...] = (
@@ -34,7 +34,7 @@ def _aspect_buttons(p: Procedure, exclude: str) -> tuple[Button, ...]:
 
 
 # A channel's short name when every channel has one fee or time ("Nộp trực tiếp hoặc trực tuyến: …").
-_SHORT_CHANNEL = {"in_person": "trực tiếp", "online": "trực tuyến", "post": "qua bưu chính"}
+_SHORT_CHANNEL: dict[ChannelKind, str] = {"in_person": "trực tiếp", "online": "trực tuyến", "post": "qua bưu chính"}
 
 
 def _channel_lines(p: Procedure, what: str, day: dt.date) -> list[str]:
@@ -67,7 +67,8 @@ def documents(p: Procedure, day: dt.date | None = None) -> str:
     for d in p.documents:
         extra = ", ".join(x for x in (d.form and f"mẫu {d.form}", d.copies) if x)
         items.append(f"{d.name}{f' ({extra})' if extra else ''}")
-    return f"Dạ, hồ sơ «{p.name}» gồm:\n{_bullets(items)}"
+    # A document the record lists under two cases (online, in person) is read once.
+    return f"Dạ, hồ sơ «{p.name}» gồm:\n{_bullets(list(dict.fromkeys(items)))}"
 
 
 def fee(p: Procedure, day: dt.date) -> str:
@@ -135,13 +136,16 @@ def steps(p: Procedure, day: dt.date | None = None) -> str:
 
 
 def online(p: Procedure, day: dt.date | None = None) -> str:
+    # The other ways the record lists ("nộp qua bưu điện được không" is asked as an online question).
+    others = [name for kind, name in _SHORT_CHANNEL.items() if kind != "online" and p.channel(kind)]
     if p.online and p.online.available:
         level = {"full": " (toàn trình: nộp và nhận kết quả trực tuyến)", "partial": " (một phần)"}
+        also = f"\nNgoài ra Anh/Chị có thể nộp {' hoặc '.join(others)}." if others else ""
         return (
             f"Dạ, «{p.name}» có thể nộp trực tuyến{level.get(p.online.level or '', '')} trên "
-            f"Cổng Dịch vụ công quốc gia hoặc ứng dụng VNeID: {p.online.url or 'https://dichvucong.gov.vn'}"
+            f"Cổng Dịch vụ công quốc gia hoặc ứng dụng VNeID: {p.online.url or 'https://dichvucong.gov.vn'}{also}"
         )
-    return f"Dạ, hiện «{p.name}» chưa nộp trực tuyến được; Anh/Chị nộp trực tiếp hoặc qua bưu chính."
+    return f"Dạ, hiện «{p.name}» chưa nộp trực tuyến được; Anh/Chị nộp {' hoặc '.join(others) or 'trực tiếp'}."
 
 
 def conditions(p: Procedure, day: dt.date | None = None) -> str:
@@ -150,11 +154,15 @@ def conditions(p: Procedure, day: dt.date | None = None) -> str:
     return f"Dạ, điều kiện thực hiện «{p.name}»:\n{_bullets(p.conditions)}"
 
 
+_NAMES_FORM = re.compile(r"\b(?:mẫu|tờ khai)\b", re.IGNORECASE)
+
+
 def forms(p: Procedure, day: dt.date | None = None) -> str:
-    with_form = [d for d in p.documents if d.form]
+    # A template named only in the document's own name ("Đơn … theo Mẫu số 18") is a form too.
+    with_form = [d for d in p.documents if d.form or _NAMES_FORM.search(d.name)]
     if not with_form:
         return f"Dạ, «{p.name}» không có mẫu đơn, tờ khai riêng được công bố."
-    items = [f"{d.form}: {d.name}" for d in with_form]
+    items = list(dict.fromkeys(f"{d.form}: {d.name}" if d.form else d.name for d in with_form))
     return f"Dạ, mẫu đơn, tờ khai của «{p.name}»:\n{_bullets(items)}\nMẫu có tại bộ phận một cửa và trang chi tiết."
 
 
