@@ -176,3 +176,12 @@ def test_a_form_named_only_in_its_document_is_offered_once_and_other_channels_be
     forms = answers.forms(p, TODAY)
     assert "Mẫu số 18" in forms and forms.count("Mẫu số 18") == 1
     assert "Ngoài ra Anh/Chị có thể nộp trực tiếp hoặc qua bưu chính" in answers.online(p, TODAY)
+
+
+def test_times_that_differ_by_case_name_their_case_and_a_curated_wording_is_not_quoted_as_a_lost_amount() -> None:
+    p = _record_entry("bo-cong-an", "1.013067")  # three in-person rows: 7 working days, 1 hour, 2 working days
+    text = answers.processing_time(p, TODAY)
+    assert "• Nộp trực tiếp: 1 giờ (Cấp mới biển số xe: Cấp ngay" in text
+    assert "• Nộp trực tiếp: 2 ngày làm việc (Cấp chứng nhận đăng ký xe" in text
+    curated = ChannelTerms(channel="in_person", fee_text="Hồ sơ chưa ghi mức thu (10.000 đồng khi theo danh sách)")
+    assert terms.fee_phrase(curated, TODAY) == curated.fee_text

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.core import terms
 from bot.core.messages import Button, Reply
-from knowledge_base.schema import CHANNEL_LABELS, ChannelKind, Office, Procedure
+from knowledge_base.schema import CHANNEL_LABELS, ChannelKind, ChannelTerms, Office, Procedure
 
 # Aspect intents offered as buttons after an answer (≤ 5: Zalo's limit).
 ASPECT_BUTTONS: tuple[tuple[str, str], ...] = (
@@ -38,19 +38,46 @@ _SHORT_CHANNEL: dict[ChannelKind, str] = {"in_person": "trực tiếp", "online"
 
 
 def _channel_lines(p: Procedure, what: str, day: dt.date) -> list[str]:
-    """One bullet per channel and distinct fee or time; when every channel says the same, one bullet
-    naming them all, so a fee the record repeats for each channel (and its note) is read once."""
-    said: dict[tuple[str, str], None] = {}
+    """The fee or time per channel. Channels that all say the same are named together in one bullet,
+    so what the record repeats for each channel (and its note) is read once; a time that differs by case
+    (several rows of one channel) names its case, from its row's own description."""
+    said: dict[str, list[ChannelKind]] = {}  # phrase → the channels that say it
+    cases: dict[tuple[ChannelKind, str], str] = {}
     for c in p.channels:
         phrase = terms.fee_phrase(c, day) if what == "fee" else terms.time_phrase(c)
         if phrase:
-            said[(c.channel, phrase)] = None
-    phrases = {phrase for _, phrase in said}
-    channels = {channel for channel, _ in said}
-    if len(phrases) == 1 and len(channels) > 1:
-        names = [name for c, name in _SHORT_CHANNEL.items() if c in channels]
-        return [f"• Nộp {', '.join(names[:-1])} hoặc {names[-1]}: {phrases.pop()}"]
-    return [f"• {CHANNEL_LABELS[channel]}: {phrase}" for channel, phrase in said]
+            said.setdefault(phrase, [])
+            if c.channel not in said[phrase]:
+                said[phrase].append(c.channel)
+            cases.setdefault((c.channel, phrase), _case(c) if what == "time" else "")
+    every = {channel for channels in said.values() for channel in channels}
+
+    def line(label: str, channel: ChannelKind, phrase: str, several: bool) -> str:
+        case = cases[(channel, phrase)] if several else ""
+        return f"• {label}: {phrase}" + (f" ({case})" if case else "")
+
+    if len(every) > 1 and all(set(channels) == every for channels in said.values()):
+        names = [name for kind, name in _SHORT_CHANNEL.items() if kind in every]
+        label = f"Nộp {', '.join(names[:-1])} hoặc {names[-1]}"
+        return [line(label, channels[0], phrase, len(said) > 1) for phrase, channels in said.items()]
+    per_channel = [(channel, phrase) for phrase, channels in said.items() for channel in channels]
+    per_channel.sort(key=lambda pair: [c.channel for c in p.channels].index(pair[0]))
+    counts = {channel: sum(1 for c, _ in per_channel if c == channel) for channel, _ in per_channel}
+    return [line(CHANNEL_LABELS[channel], channel, phrase, counts[channel] > 1) for channel, phrase in per_channel]
+
+
+_CLAUSE = re.compile(r"(?<=[.;])\s+|\s(?=[+*-]\s)")
+_NUMBERED = re.compile(r"^\(\d+\)\s*")  # "(1) Trường hợp …": the case's own number
+CASE_LIMIT = 110
+
+
+def _case(c: ChannelTerms) -> str:
+    """The clause of a row's description that says which case its time is for: the one naming the time's
+    number ("+ Cấp chứng nhận đăng ký xe: Không quá 02 ngày làm việc…"), else its first clause."""
+    clauses = [_NUMBERED.sub("", x.strip(" +*-")) for x in _CLAUSE.split(c.description or "") if x.strip(" +*-")]
+    number = re.compile(rf"(?<!\d)0*{c.time_days:g}(?!\d)") if c.time_days is not None else None
+    case = next((x for x in clauses if number and number.search(x)), clauses[0] if clauses else "")
+    return case if len(case) <= CASE_LIMIT else case[: CASE_LIMIT - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _bullets(items: list[str], limit: int = MAX_LIST) -> str:

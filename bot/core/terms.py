@@ -15,6 +15,8 @@ from knowledge_base.schema import ChannelTerms, Procedure, Rate
 UNIT_WORDS = {"working_days": "ngày làm việc", "days": "ngày", "hours": "giờ", "months": "tháng"}
 SEE_NOTE = "kèm ghi chú"  # an unclear fee's wording ends so: the note follows it on the same line
 NOTE_LIMIT = 900  # a note longer than this is cut (the source line points to the whole page)
+# A cell that is only an amount in đồng: unread means implausible ("800 Việt Nam Đồng" lost its thousands).
+_BARE_AMOUNT = re.compile(r"[\d.,]+\s*(?:Việt Nam Đồng|VNĐ|Đồng|đồng)", re.IGNORECASE)
 NO_FEE_INFO = "Không có thông tin"  # the portal's "nothing given"
 TIME_NOT_STATED = "trang thủ tục chưa ghi rõ thời hạn (chỉ ghi số, không ghi đơn vị)"
 # A cell that is only a duration ("5", "3 Ngày làm việc") is said from the parsed amount and unit.
@@ -45,10 +47,10 @@ def _unclear(c: ChannelTerms) -> str | None:
         return None
     if text == NO_FEE_INFO:
         return "trang thủ tục không ghi mức thu" + (f", {SEE_NOTE}" if c.fee_note else "; Anh/Chị hỏi bộ phận một cửa")
-    if "USD" in text or (not re.search(r"\d", text) and text != "Miễn phí"):
-        return text  # a foreign-currency amount, or a curated wording: said as the record says it
     if text == "Miễn phí":
         return f"trang thủ tục ghi «Miễn phí», {SEE_NOTE}" if c.fee_note else "miễn phí"
+    if not _BARE_AMOUNT.fullmatch(text):
+        return text  # a foreign-currency amount, or a curated wording: said as the record says it
     return f"trang thủ tục ghi «{text}», con số này có thể bị lỗi; Anh/Chị xem trang thủ tục hoặc hỏi bộ phận một cửa"
 
 
