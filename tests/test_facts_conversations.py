@@ -1,8 +1,8 @@
 """Whole conversations through the dialogue and the real NLU (tests/data/facts/): the regression set of
 conversations.yml, each checking the fee or time a citizen reads on a given day (the dialogue's clock is
 moved to that day), and outside_catalogue.yml, conversations about national procedures outside the curated
-catalogue, each turn checking one fact of the record (outside_catalogue_aside.yml: written with them
-before any fix and not tuned on)."""
+catalogue, each turn checking one fact of the record (outside_catalogue_aside*.yml: written before the
+fixes they measure and not tuned on)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _load(name: str) -> list[dict[str, Any]]:
 
 
 REGRESSION = _load("conversations.yml")
-OUTSIDE = _load("outside_catalogue.yml") + _load("outside_catalogue_aside.yml")
+OUTSIDE = _load("outside_catalogue.yml") + _load("outside_catalogue_aside.yml") + _load("outside_catalogue_aside2.yml")
 CONVERSATIONS = REGRESSION + OUTSIDE
 _ids = itertools.count()
 
