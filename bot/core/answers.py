@@ -107,7 +107,7 @@ def fee(p: Procedure, day: dt.date) -> str:
 
 def processing_time(p: Procedure, day: dt.date | None = None) -> str:
     lines = _channel_lines(p, "time", dt.date.min)
-    if not lines:
+    if not lines:  # never a step's deadline instead: most are for a sub-step (a request to complete the file)
         return f"Dạ, trang thủ tục chưa công bố thời hạn giải quyết của «{p.name}»."
     return f"Dạ, thời hạn giải quyết «{p.name}»:\n" + "\n".join(lines)
 
@@ -127,13 +127,13 @@ LEVEL_DESK = {
 }
 
 
-def _filing_step(p: Procedure) -> str | None:
-    """The record's own step that says where to file, when its fields name no place."""
+def _step_saying(p: Procedure, pattern: re.Pattern[str]) -> str | None:
+    """The record's own step sentence that says what its fields leave out (where to file)."""
     sentences = (part for s in p.steps for part in _SENTENCE_END.split(s))
-    step = next((s for s in sentences if _FILED_AT.search(s)), None)
+    step = next((s for s in sentences if pattern.search(s)), None)
     if step is None:
         return None
-    step = step.strip(" +-*;")
+    step = step.strip(" +-*;.")
     return step if len(step) <= STEP_LIMIT else step[: STEP_LIMIT - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -143,7 +143,7 @@ def where(p: Procedure, day: dt.date | None = None) -> str:
         parts.append(f"• Nơi nộp: {p.where}")
     if p.agency:
         parts.append(f"• Cơ quan giải quyết: {p.agency}")
-    if not p.where and (step := _filing_step(p)):
+    if not p.where and (step := _step_saying(p, _FILED_AT)):
         parts.append(f"• Trình tự thực hiện ghi: «{step}»")
     elif not p.where and not p.agency:
         desks = [LEVEL_DESK[lv] for lv in p.level if lv in LEVEL_DESK]
