@@ -77,6 +77,7 @@ from knowledge_base.resolver_index import Index
 from knowledge_base.resolver_query import Query
 from knowledge_base.resolver_tones import has_tone_marks, keep_tones
 from knowledge_base.schema import Procedure
+from knowledge_base.synonyms import Synonyms, load_synonyms
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
 
@@ -96,8 +97,9 @@ CONTENT_EXTRA = 2  # records found by their text added to a close call between n
 class Resolver:
     """Resolves procedure mentions; build once (it precomputes its index), then share."""
 
-    def __init__(self, procedures: Mapping[str, Procedure]) -> None:
+    def __init__(self, procedures: Mapping[str, Procedure], synonyms: Synonyms | None = None) -> None:
         self._procedures = dict(procedures)
+        self._synonyms = load_synonyms() if synonyms is None else synonyms
         self._index = Index(self._procedures.values())
         self._toned = Index(self._procedures.values(), tones=True)
         any_curated = any(p.curated for p in self._procedures.values())
@@ -130,7 +132,14 @@ class Resolver:
         own text is searched (``resolver_content``): its best matches are offered beside the names,
         never answered (when the names' close call is a weak one: a strong one is between siblings).
         """
-        named = self._resolve_names(text, mention, original)
+        marked = keep_tones(original, text) if original and has_tone_marks(original) else None
+        named = self._resolve_names(text, mention, original, marked)
+        said = self._synonyms.rewrite(text, marked)
+        if said is not None:  # the citizen's words read as the records' terms: "chia đất" is "tách thửa"
+            text = said[0]
+            official = self._synonyms.rewrite(mention) if mention else None
+            reread = self._resolve_names(text, official[0] if official else mention, original, said[1])
+            named = _either(named, reread)
         if named.kind == "confident" or mention:  # a fragment's "none" is followed by the whole message's
             return named
         found = self.content().search(text)
@@ -154,9 +163,10 @@ class Resolver:
             self._content = ContentIndex(self._procedures.values())
         return self._content
 
-    def _resolve_names(self, text: str, mention: str | None, original: str | None) -> Resolution:
+    def _resolve_names(
+        self, text: str, mention: str | None, original: str | None, marked: str | None
+    ) -> Resolution:
         actions = (message_actions(text, original), said_actions(text), message_situations(text))
-        marked = keep_tones(original, text) if original and has_tone_marks(original) else None
         if marked is None:
             return self._resolve(self._index, text, mention, actions)
         toned = self._resolve(self._toned, marked, _aligned(mention, text, marked), actions)
@@ -253,6 +263,18 @@ class Resolver:
             scored.append(Scored(code, saturated[code] * scale, cover, share, cover * scale, own.get(code, 0.0)))
         scored.sort(key=order)
         return scored, good
+
+
+def _either(written: Resolution, reread: Resolution) -> Resolution:
+    """The message as written or read in the records' terms (``synonyms``): a confident reading
+    wins, the reread one first; two confident readings that disagree are offered side by side."""
+    if reread.kind == "confident":
+        if written.kind == "confident" and written.candidates[0].code != reread.candidates[0].code:
+            return Resolution("ambiguous", (reread.candidates[0], written.candidates[0]))
+        return reread
+    if written.kind == "confident" or reread.kind == "none":
+        return written
+    return reread
 
 
 def _aligned(mention: str | None, folded: str, marked: str) -> str | None:
