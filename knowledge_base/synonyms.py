@@ -22,7 +22,7 @@ from pathlib import Path
 from knowledge_base.loader import KnowledgeBaseError
 from knowledge_base.resolver_tones import toned_or_folded
 from knowledge_base.yaml_files import read_yaml
-from nlu.normalize import normalize
+from nlu.normalize import fold, normalize
 
 __all__ = ["SYNONYMS_PATH", "Synonyms", "load_synonyms"]
 
@@ -45,7 +45,7 @@ class Synonyms:
     """Rewrites normalised messages with the citizens' phrases of a table replaced by official terms."""
 
     def __init__(self, table: Mapping[str, Sequence[str]]) -> None:
-        patterns: list[tuple[int, str, str]] = []  # (literal words, pattern, official term)
+        patterns: list[tuple[int, str, str, tuple[str, ...]]] = []  # (words, pattern, official term, toned)
         for term, said in table.items():
             for phrase in said:
                 parts = [normalize(part) for part in phrase.split(GAP)]
@@ -53,12 +53,15 @@ class Synonyms:
                     raise KnowledgeBaseError(f"synonyms: «{phrase}» has an empty part around {GAP}")
                 gap = r"(?: \S+){1,%d} " % GAP_WORDS
                 pattern = gap.join(re.escape(part) for part in parts)
-                patterns.append((sum(len(p.split()) for p in parts), pattern, term))
+                # A phrase without a gap is also checked against a toned message: "sổ đỏ" is not "sơ đồ".
+                toned = tuple(toned_or_folded(phrase).split()) if len(parts) == 1 else ()
+                patterns.append((sum(len(p.split()) for p in parts), pattern, term, toned))
         patterns.sort(key=lambda p: -p[0])
-        self._terms = [(normalize(term), toned_or_folded(term)) for _, _, term in patterns]
+        self._terms = [(normalize(term), toned_or_folded(term)) for _, _, term, _ in patterns]
+        self._toned = [toned for *_, toned in patterns]
         self._re = (
             re.compile(
-                r"(?<!\S)(?:" + "|".join(f"(?P<s{i}>{p})" for i, (_, p, _) in enumerate(patterns)) + r")(?!\S)"
+                r"(?<!\S)(?:" + "|".join(f"(?P<s{i}>{p})" for i, (_, p, *_) in enumerate(patterns)) + r")(?!\S)"
             )
             if patterns
             else None
@@ -69,12 +72,12 @@ class Synonyms:
         replaced by its official term; None when it has none."""
         if self._re is None:
             return None
-        matches = list(self._re.finditer(normalized))
-        if not matches:
-            return None
         words = toned.split() if toned is not None else None
         if words is not None and len(words) != len(normalized.split()):
             words = None  # not aligned: the folded reading alone
+        matches = [m for m in self._re.finditer(normalized) if words is None or self._toned_fits(m, normalized, words)]
+        if not matches:
+            return None
         out_plain: list[str] = []
         out_toned: list[str] = []
         at, word_at = 0, 0
@@ -91,3 +94,10 @@ class Synonyms:
         if words is not None:
             out_toned += words[word_at:]
         return " ".join(out_plain), (" ".join(out_toned) if words is not None else None)
+
+    def _toned_fits(self, m: re.Match[str], normalized: str, words: list[str]) -> bool:
+        """Whether the message's toned words at a match are the phrase's (a word written without
+        marks fits any)."""
+        said = self._toned[int(str(m.lastgroup)[1:])]
+        start = len(normalized[: m.start()].split())
+        return all(w == s or w == fold(w) for w, s in zip(words[start : start + len(said)], said, strict=False))
