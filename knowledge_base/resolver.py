@@ -138,7 +138,10 @@ class Resolver:
         if said is not None:  # the citizen's words read as the records' terms: "chia đất" is "tách thửa"
             text = said[0]
             official = self._synonyms.rewrite(mention) if mention else None
-            reread = self._resolve_names(text, official[0] if official else mention, original, said[1])
+            reread_mention = official[0] if official else mention
+            if reread_mention and reread_mention not in text:  # part of a phrase replaced: the message alone
+                reread_mention = None
+            reread = self._resolve_names(text, reread_mention, original, said[1])
             named = _either(named, reread)
         if named.kind == "confident" or mention:  # a fragment's "none" is followed by the whole message's
             return named
