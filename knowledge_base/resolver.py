@@ -128,8 +128,8 @@ class Resolver:
         share of the mention it accounts for. When that leaves nothing, the mention
         is resolved on its own.
 
-        When the whole message (no mention given) names nothing, or only a close call, the records'
-        own text is searched (``resolver_content``): its best matches are offered beside the names,
+        When the whole message (no mention given) names nothing, or the names only a close call, the
+        records' own text is searched (``resolver_content``): its best matches are offered beside the names,
         never answered (when the names' close call is a weak one: a strong one is between siblings).
         """
         marked = keep_tones(original, text) if original and has_tone_marks(original) else None
@@ -137,13 +137,11 @@ class Resolver:
         said = self._synonyms.rewrite(text, marked)
         if said is not None:  # the citizen's words read as the records' terms: "chia đất" is "tách thửa"
             text = said[0]
-            official = self._synonyms.rewrite(mention) if mention else None
-            reread_mention = official[0] if official else mention
-            if reread_mention and reread_mention not in text:  # part of a phrase replaced: the message alone
-                reread_mention = None
-            reread = self._resolve_names(text, reread_mention, original, said[1])
+            # The whole message: the NLU's mention may have left out the words just reread ("giấy chứng
+            # minh tôi đang độc thân" beside "kết hôn với người Hàn Quốc").
+            reread = self._resolve_names(text, None, original, said[1])
             named = _either(named, reread)
-        if named.kind == "confident" or mention:  # a fragment's "none" is followed by the whole message's
+        if named.kind == "confident" or (mention and named.kind == "none"):  # then the whole message is read
             return named
         found = self.content().search(text)
         if not found:
@@ -270,14 +268,18 @@ class Resolver:
 
 def _either(written: Resolution, reread: Resolution) -> Resolution:
     """The message as written or read in the records' terms (``synonyms``): a confident reading
-    wins, the reread one first; two confident readings that disagree are offered side by side."""
+    wins, the reread one first; readings that disagree are a choice, the confident one first."""
     if reread.kind == "confident":
         if written.kind == "confident" and written.candidates[0].code != reread.candidates[0].code:
             return Resolution("ambiguous", (reread.candidates[0], written.candidates[0]))
         return reread
-    if written.kind == "confident" or reread.kind == "none":
-        return written
-    return reread
+    if written.kind == "confident":
+        best = written.candidates[0]
+        if reread.kind == "none" or reread.candidates[0].code == best.code:
+            return written
+        rest = [c for c in reread.candidates if c.code != best.code]
+        return Resolution("ambiguous", (best, *rest)[:MAX_CANDIDATES])
+    return written if reread.kind == "none" else reread
 
 
 def _aligned(mention: str | None, folded: str, marked: str) -> str | None:
