@@ -43,6 +43,10 @@ How it scores (the precomputed index is in ``resolver_index``):
 Decision (``resolver_decision``): ``confident`` (answer), ``ambiguous`` (offer the close ones)
 or ``none``, at most five candidates, best first, scores in 0..1.
 
+Citizens' words (``synonyms``): a message saying "chia mảnh đất" or "chứng thư số" is scored again
+with those phrases replaced by the records' terms ("tách thửa đất", "chứng thư chữ ký điện tử"); a
+confident reading wins, and two readings that disagree are a choice.
+
 Siblings (``resolver_actions``): procedures named by an action the message does not ask for
 ("Cấp" when it says "gia hạn" or "bị mất") are demoted and never lead a close call. Nothing
 named: the records' text is searched (``resolver_content``) and its matches are offered.

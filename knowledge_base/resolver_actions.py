@@ -35,7 +35,8 @@ _NAME_ACTIONS: dict[str, str] = {
     "cap": "cap", "gia han": "gia_han", "cong bo lai": "cong_bo_lai", "cong bo": "cong_bo",
     "dieu chinh": "dieu_chinh", "thay doi noi dung": "thay_doi", "thay doi": "thay_doi",
     "dang ky thay doi": "thay_doi", "sua doi bo sung": "sua_doi", "sua doi": "sua_doi",
-    "dang ky lai": "dang_ky_lai", "dang ky bien dong": "bien_dong", "dang ky": "dang_ky", "thu hoi": "thu_hoi", "cham dut": "cham_dut",
+    "dang ky lai": "dang_ky_lai", "dang ky bien dong": "bien_dong", "dang ky": "dang_ky", "thu hoi": "thu_hoi",
+    "cham dut": "cham_dut",
     "tam ngung": "tam_ngung", "tam dung": "tam_ngung", "doi": "cap_doi", "dinh chinh": "dinh_chinh",
 }  # fmt: skip
 _NAME_RE = re.compile(

@@ -51,7 +51,7 @@ class Synonyms:
                 parts = [normalize(part) for part in phrase.split(GAP)]
                 if not all(parts):
                     raise KnowledgeBaseError(f"synonyms: «{phrase}» has an empty part around {GAP}")
-                gap = r"(?: \S+){1,%d} " % GAP_WORDS
+                gap = rf"(?: \S+){{1,{GAP_WORDS}}} "
                 pattern = gap.join(re.escape(part) for part in parts)
                 # A phrase without a gap is also checked against a toned message: "sổ đỏ" is not "sơ đồ".
                 toned = tuple(toned_or_folded(phrase).split()) if len(parts) == 1 else ()

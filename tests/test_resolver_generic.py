@@ -73,7 +73,10 @@ def test_a_situation_described_finds_its_procedure_among_the_offers(resolver: Re
 async def test_one_procedure_left_is_confirmed_not_listed_alone(routed_services: Services) -> None:
     # The records' text offers one procedure, not with the confidence of a name said outright. A one-button
     # "which procedure?" reads oddly: it is asked to confirm.
-    text = "Tôi là giáo viên đã nghỉ hưu nhưng lương hưu chưa được tính phụ cấp thâm niên, đề nghị giải quyết thì nộp ở đâu?"
+    text = (
+        "Tôi là giáo viên đã nghỉ hưu nhưng lương hưu chưa được tính phụ cấp thâm niên, đề nghị giải quyết thì "
+        "nộp ở đâu?"
+    )
     reply = (await routed_services.turns.run(Incoming("test", "u1", text, None)))[0]
     assert reply.text.startswith("Dạ, có phải") and "nhà giáo" in reply.text, reply
     assert [b.label for b in reply.buttons] == [CONFIRM_YES, CONFIRM_OTHER]

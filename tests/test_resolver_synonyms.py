@@ -49,7 +49,10 @@ def test_a_procedure_said_in_citizens_words_is_answered(resolver: Resolver, text
             "luật cho cháu thì phải đăng ký gì?",
             "1.004837",
         ),
-        ("Tôi muốn khai thác nước giếng khoan cho nhà máy khoảng 500 m3 mỗi ngày đêm, phải xin giấy phép gì?", "1.004223"),
+        (
+            "Tôi muốn khai thác nước giếng khoan cho nhà máy khoảng 500 m3 mỗi ngày đêm, phải xin giấy phép gì?",
+            "1.004223",
+        ),
     ],
 )
 def test_a_procedure_described_by_its_content_is_found(resolver: Resolver, text: str, code: str) -> None:
@@ -62,7 +65,11 @@ def test_a_procedure_described_by_its_content_is_found(resolver: Resolver, text:
     ("text", "code", "sibling"),
     [
         # suspending a household business is not closing it, and the other way round
-        ("Hộ kinh doanh của tôi muốn nghỉ bán 3 tháng rồi mở lại, có phải báo cơ quan nào không?", "1.001570", "1.001266"),
+        (
+            "Hộ kinh doanh của tôi muốn nghỉ bán 3 tháng rồi mở lại, có phải báo cơ quan nào không?",
+            "1.001570",
+            "1.001266",
+        ),
         ("Tôi muốn đóng cửa hẳn hộ kinh doanh, không buôn bán nữa thì làm thế nào?", "1.001266", "1.001570"),
         # a lost land certificate is re-issued, not registered for the first time
         ("Sổ hồng nhà tôi bị thất lạc khi chuyển nhà, xin hỏi thủ tục cấp lại như thế nào?", "1.012786", "1.013978"),
@@ -112,5 +119,5 @@ def test_the_shipped_table_loads_and_a_malformed_one_is_reported(tmp_path: Path)
     assert load_synonyms().rewrite(normalize("bằng lái xe bị mất")) == ("giay phep lai xe bi mat", None)
     bad = tmp_path / "synonyms.yml"
     bad.write_text("tách thửa đất: chia đất\n", encoding="utf-8")
-    with pytest.raises(KnowledgeBaseError, match="synonyms.yml"):
+    with pytest.raises(KnowledgeBaseError, match=r"synonyms\.yml"):
         load_synonyms(bad)
