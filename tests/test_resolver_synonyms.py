@@ -14,6 +14,7 @@ import pytest
 
 from knowledge_base.loader import KnowledgeBaseError
 from knowledge_base.resolver import Resolution, Resolver
+from knowledge_base.resolver_tones import keep_tones
 from knowledge_base.synonyms import Synonyms, load_synonyms
 from nlu.normalize import normalize
 
@@ -121,3 +122,12 @@ def test_the_shipped_table_loads_and_a_malformed_one_is_reported(tmp_path: Path)
     bad.write_text("tách thửa đất: chia đất\n", encoding="utf-8")
     with pytest.raises(KnowledgeBaseError, match=r"synonyms\.yml"):
         load_synonyms(bad)
+
+
+def test_a_phrase_is_not_read_into_a_toned_word_it_only_folds_to() -> None:
+    table = load_synonyms()
+    # "sơ đồ" (a site plan) folds to "so do" like "sổ đỏ": with its tone marks it is not the land certificate
+    text = "Bản vẽ sơ đồ vị trí thửa đất có bắt buộc không?"
+    assert table.rewrite(normalize(text), keep_tones(text)) is None
+    text = "Sổ đỏ bị mất thì làm sao?"
+    assert table.rewrite(normalize(text), keep_tones(text)) is not None
