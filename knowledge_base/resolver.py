@@ -43,6 +43,10 @@ How it scores (the precomputed index is in ``resolver_index``):
 Decision (``resolver_decision``): ``confident`` (answer), ``ambiguous`` (offer the close ones)
 or ``none``, at most five candidates, best first, scores in 0..1.
 
+Citizens' words (``synonyms``): a message saying "chia mảnh đất" or "chứng thư số" is scored again
+with those phrases replaced by the records' terms ("tách thửa đất", "chứng thư chữ ký điện tử"); a
+confident reading wins, and two readings that disagree are a choice.
+
 Siblings (``resolver_actions``): procedures named by an action the message does not ask for
 ("Cấp" when it says "gia hạn" or "bị mất") are demoted and never lead a close call. Nothing
 named: the records' text is searched (``resolver_content``) and its matches are offered.
@@ -77,6 +81,7 @@ from knowledge_base.resolver_index import Index
 from knowledge_base.resolver_query import Query
 from knowledge_base.resolver_tones import has_tone_marks, keep_tones
 from knowledge_base.schema import Procedure
+from knowledge_base.synonyms import Synonyms, load_synonyms
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
 
@@ -96,8 +101,9 @@ CONTENT_EXTRA = 2  # records found by their text added to a close call between n
 class Resolver:
     """Resolves procedure mentions; build once (it precomputes its index), then share."""
 
-    def __init__(self, procedures: Mapping[str, Procedure]) -> None:
+    def __init__(self, procedures: Mapping[str, Procedure], synonyms: Synonyms | None = None) -> None:
         self._procedures = dict(procedures)
+        self._synonyms = load_synonyms() if synonyms is None else synonyms
         self._index = Index(self._procedures.values())
         self._toned = Index(self._procedures.values(), tones=True)
         any_curated = any(p.curated for p in self._procedures.values())
@@ -126,12 +132,20 @@ class Resolver:
         share of the mention it accounts for. When that leaves nothing, the mention
         is resolved on its own.
 
-        When the whole message (no mention given) names nothing, or only a close call, the records'
-        own text is searched (``resolver_content``): its best matches are offered beside the names,
+        When the whole message (no mention given) names nothing, or the names only a close call, the
+        records' own text is searched (``resolver_content``): its best matches are offered beside the names,
         never answered (when the names' close call is a weak one: a strong one is between siblings).
         """
-        named = self._resolve_names(text, mention, original)
-        if named.kind == "confident" or mention:  # a fragment's "none" is followed by the whole message's
+        marked = keep_tones(original, text) if original and has_tone_marks(original) else None
+        named = self._resolve_names(text, mention, original, marked)
+        said = self._synonyms.rewrite(text, marked)
+        if said is not None:  # the citizen's words read as the records' terms: "chia đất" is "tách thửa"
+            text = said[0]
+            # The whole message: the NLU's mention may have left out the words just reread ("giấy chứng
+            # minh tôi đang độc thân" beside "kết hôn với người Hàn Quốc").
+            reread = self._resolve_names(text, None, original, said[1])
+            named = _either(named, reread)
+        if named.kind == "confident" or (mention and named.kind == "none"):  # then the whole message is read
             return named
         found = self.content().search(text)
         if not found:
@@ -154,9 +168,10 @@ class Resolver:
             self._content = ContentIndex(self._procedures.values())
         return self._content
 
-    def _resolve_names(self, text: str, mention: str | None, original: str | None) -> Resolution:
+    def _resolve_names(
+        self, text: str, mention: str | None, original: str | None, marked: str | None
+    ) -> Resolution:
         actions = (message_actions(text, original), said_actions(text), message_situations(text))
-        marked = keep_tones(original, text) if original and has_tone_marks(original) else None
         if marked is None:
             return self._resolve(self._index, text, mention, actions)
         toned = self._resolve(self._toned, marked, _aligned(mention, text, marked), actions)
@@ -253,6 +268,22 @@ class Resolver:
             scored.append(Scored(code, saturated[code] * scale, cover, share, cover * scale, own.get(code, 0.0)))
         scored.sort(key=order)
         return scored, good
+
+
+def _either(written: Resolution, reread: Resolution) -> Resolution:
+    """The message as written or read in the records' terms (``synonyms``): a confident reading
+    wins, the reread one first; readings that disagree are a choice, the confident one first."""
+    if reread.kind == "confident":
+        if written.kind == "confident" and written.candidates[0].code != reread.candidates[0].code:
+            return Resolution("ambiguous", (reread.candidates[0], written.candidates[0]))
+        return reread
+    if written.kind == "confident":
+        best = written.candidates[0]
+        if reread.kind == "none" or reread.candidates[0].code == best.code:
+            return written
+        rest = [c for c in reread.candidates if c.code != best.code]
+        return Resolution("ambiguous", (best, *rest)[:MAX_CANDIDATES])
+    return written if reread.kind == "none" else reread
 
 
 def _aligned(mention: str | None, folded: str, marked: str) -> str | None:

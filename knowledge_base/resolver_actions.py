@@ -35,7 +35,8 @@ _NAME_ACTIONS: dict[str, str] = {
     "cap": "cap", "gia han": "gia_han", "cong bo lai": "cong_bo_lai", "cong bo": "cong_bo",
     "dieu chinh": "dieu_chinh", "thay doi noi dung": "thay_doi", "thay doi": "thay_doi",
     "dang ky thay doi": "thay_doi", "sua doi bo sung": "sua_doi", "sua doi": "sua_doi",
-    "dang ky lai": "dang_ky_lai", "dang ky": "dang_ky", "thu hoi": "thu_hoi", "cham dut": "cham_dut",
+    "dang ky lai": "dang_ky_lai", "dang ky bien dong": "bien_dong", "dang ky": "dang_ky", "thu hoi": "thu_hoi",
+    "cham dut": "cham_dut",
     "tam ngung": "tam_ngung", "tam dung": "tam_ngung", "doi": "cap_doi", "dinh chinh": "dinh_chinh",
 }  # fmt: skip
 _NAME_RE = re.compile(
@@ -61,6 +62,8 @@ _SAID: dict[str, frozenset[str]] = {
     "dang ky thay doi": frozenset({"thay_doi", "dieu_chinh"}),
     "sua doi": frozenset({"sua_doi", "dieu_chinh", "thay_doi"}),
     "dang ky lai": frozenset({"dang_ky_lai"}),
+    "dang ky bien dong": frozenset({"bien_dong"}),
+    "cap nhat": frozenset({"bien_dong", "dieu_chinh", "thay_doi"}),  # a change written into a paper
     "thu hoi": frozenset({"thu_hoi"}),
     "cham dut": frozenset({"cham_dut"}),
     "tam ngung": frozenset({"tam_ngung"}),
@@ -100,6 +103,7 @@ _TONED: dict[str, frozenset[str]] = {
     "bị rách": frozenset({"cap_lai", "cap_doi"}),
     "bị cháy": frozenset({"cap_lai", "cap_doi"}),
     "đổi": frozenset({"cap_doi"}),
+    "dừng": frozenset({"cham_dut", "tam_ngung"}),  # folded "dung" is also "dùng" (use), "đúng"
 }
 # ("thay đổi", "chuyển đổi" are other actions: "đổi" alone is an exchange.)
 _TONED_RE = re.compile(r"(?<!\w)(?<!thay )(?<!chuyển )(?:" + "|".join(re.escape(k) for k in _TONED) + r")(?!\w)")

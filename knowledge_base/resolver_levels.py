@@ -5,7 +5,8 @@ tỉnh)" and "(... cấp trung ương)"); a citizen at a provincial centre askin
 provincial one. So when a "which procedure?" list holds candidates the centre serves
 (``centre.serves_levels``), those it does not serve are left out; when what is left is one
 procedure whose dropped rivals were only its level twins, it is the answer. A list of only
-unserved candidates stays as it is (the answer then says where to go instead).
+unserved candidates stays as it is (the answer then says where to go instead), and so does a list
+whose served candidates are far behind its best (they came in on a shared word, not as its twins).
 
 A name that says its level ("... (thực hiện tại cấp trung ương)") is taken at its word: some
 records list the province among the levels of their central twin.
@@ -28,6 +29,8 @@ _NAMED_LEVEL = re.compile(r"\((?:thực hiện (?:tại|ở) )?(cấp (?:trung �
 _CENTRAL = {"cấp trung ương", "cấp tw"}
 # A winner whose only close rivals were its level twins is answered when it leads the rest by this.
 TWIN_LEAD = 2 * MARGIN
+# Candidates the centre serves this far behind the best are not what was asked: the list stays whole.
+FAR_BEHIND = 2 * MARGIN
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def served(candidates: Sequence[Candidate], procedures: Mapping[str, Procedure],
         return any(level.casefold() in wanted for level in p.level)
 
     kept = tuple(c for c in candidates if ours(c))
-    if not kept or len(kept) == len(candidates):
+    if not kept or len(kept) == len(candidates) or kept[0].score < candidates[0].score - FAR_BEHIND:
         return Served(tuple(candidates), None)
     dropped = [c for c in candidates if not ours(c)]
     own = without_level(kept[0].name)

@@ -71,13 +71,25 @@ def test_a_situation_described_finds_its_procedure_among_the_offers(resolver: Re
 
 
 async def test_one_procedure_left_is_confirmed_not_listed_alone(routed_services: Services) -> None:
-    # The names offer a building's extended service life and ministry-level e-signature procedures; the
-    # centre serves only the first. A one-button "which procedure?" reads oddly: it is asked to confirm.
-    text = "Chứng thư chữ ký số của cơ quan tôi sắp hết thời hạn sử dụng, muốn kéo dài thêm thì làm thế nào?"
+    # The records' text offers one procedure, not with the confidence of a name said outright. A one-button
+    # "which procedure?" reads oddly: it is asked to confirm.
+    text = (
+        "Tôi là giáo viên đã nghỉ hưu nhưng lương hưu chưa được tính phụ cấp thâm niên, đề nghị giải quyết thì "
+        "nộp ở đâu?"
+    )
     reply = (await routed_services.turns.run(Incoming("test", "u1", text, None)))[0]
-    assert reply.text.startswith("Dạ, có phải") and "kéo dài thời hạn sử dụng" in reply.text, reply
+    assert reply.text.startswith("Dạ, có phải") and "nhà giáo" in reply.text, reply
     assert [b.label for b in reply.buttons] == [CONFIRM_YES, CONFIRM_OTHER]
     yes = (await routed_services.turns.run(Incoming("test", "u1", "", reply.buttons[0].payload)))[0]
-    assert "kéo dài thời hạn sử dụng" in yes.text, yes
+    assert "nhà giáo" in yes.text, yes
     other = (await routed_services.turns.run(Incoming("test", "u2", text, None)))[0]
     assert (await routed_services.turns.run(Incoming("test", "u2", "", other.buttons[1].payload)))[0].buttons
+
+
+async def test_a_far_weaker_served_procedure_does_not_replace_the_one_asked_about(routed_services: Services) -> None:
+    # The e-signature certificate's extension is a ministry procedure; a building permit's extension (served
+    # here) came in on "gia hạn" alone: it is not confirmed in its place, the list stays whole.
+    text = "Chứng thư chữ ký số của cơ quan tôi sắp hết thời hạn sử dụng, muốn kéo dài thêm thì làm thế nào?"
+    reply = (await routed_services.turns.run(Incoming("test", "u1", text, None)))[0]
+    assert not reply.text.startswith("Dạ, có phải"), reply
+    assert any("chứng thư" in b.label.lower() for b in reply.buttons), reply
