@@ -97,8 +97,8 @@ class Index:
             uni: dict[str, float] = {}
             for pos, t in enumerate(tokens):
                 if t not in uni:
-                    w = (self.full_idf[t] if t in heavy else self.idf[t]) * position_decay(pos)
-                    uni[t] = same_weight.setdefault(w, w)
+                    weight = (self.full_idf[t] if t in heavy else self.idf[t]) * position_decay(pos)
+                    uni[t] = same_weight.setdefault(weight, weight)
             bigrams: dict[tuple[str, str], float] = {}
             for pos in range(len(tokens) - 1):
                 a, b = tokens[pos], tokens[pos + 1]
