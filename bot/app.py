@@ -24,6 +24,7 @@ from bot.features.surveys import setup as surveys_feature
 from bot.features.surveys.setup import SurveyComponents
 from bot.pipeline.turns import TurnRunner
 from bot.storage import db
+from knowledge_base.choice_labels import learn_words
 from knowledge_base.loader import load_office, load_procedures
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Office, Procedure
@@ -83,7 +84,9 @@ def load_knowledge(settings: Settings) -> dict[str, Procedure]:
         return curated
     from knowledge_base.importer import load_national, merge
 
-    return merge(curated, load_national(national_file))
+    national = load_national(national_file)
+    learn_words(p.name for p in national.values())
+    return merge(curated, national)
 
 
 def warn_unconfirmed(office: Office) -> None:
