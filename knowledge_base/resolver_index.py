@@ -18,6 +18,7 @@ official name has said enough of it.
 from __future__ import annotations
 
 import collections
+import functools
 import heapq
 import math
 import sys
@@ -57,16 +58,19 @@ class Index:
         """``tones``: index the content words with their tone marks (``keep_tones``), for toned messages."""
         procedures = list(procedures)
         self.tones = tones
-        self._norm: Callable[[str], str] = toned_or_folded if tones else normalize
+        # A name is read three times while indexing; the toned reading's cache lives as long as the build.
+        norm: Callable[[str], str] = functools.lru_cache(maxsize=None)(toned_or_folded) if tones else normalize
         texts = [(p.code, text) for p in procedures for text in phrase_texts(p)]
-        self.kept = name_pairs((text for _, text in texts), self._norm)
+        self.kept = name_pairs((text for _, text in texts), norm)
         heavy_in: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}  # distinct (code, tokens)
+        same_heavy: dict[frozenset[str], frozenset[str]] = {}  # most phrases have none: one empty set
         for code, text in texts:
-            tokens = phrase_tokens(text, self.kept, self._norm)
+            tokens = phrase_tokens(text, self.kept, norm)
             if tokens and any(t not in LIGHT_WORDS for t in tokens):
-                heavy_in[(code, tokens)] = heavy_in.get((code, tokens), frozenset()) | heavy_words(text)
-        for phrase_key, heavy in everyday_variants(procedures, heavy_in, self.kept, self._norm).items():
-            heavy_in.setdefault(phrase_key, heavy)
+                heavy = heavy_in.get((code, tokens), frozenset()) | heavy_words(text)
+                heavy_in[(code, tokens)] = same_heavy.setdefault(heavy, heavy)
+        for phrase_key, heavy in everyday_variants(procedures, heavy_in, self.kept, norm).items():
+            heavy_in.setdefault(phrase_key, same_heavy.setdefault(heavy, heavy))
         # One string object per distinct word: a phrase's tokens, weights and pairs refer to it
         # (without it, every phrase holds copies: 10 MB over the catalogue's two indexes).
         raw = [(code, tuple(map(sys.intern, tokens))) for code, tokens in heavy_in]
