@@ -25,6 +25,7 @@ async def _chat(urls: list[str], token: str | None) -> None:
 
     settings = load_settings()
     services = build_services(settings, urls, token)
+    services.settle()
     warn_unconfirmed(services.office)
     try:
         if settings.telegram_bot_token or settings.zalo_bot_token:  # polling Telegram and/or the Zalo bot

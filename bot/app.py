@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from bot.features.surveys import setup as surveys_feature
 from bot.features.surveys.setup import SurveyComponents
 from bot.pipeline.turns import TurnRunner
 from bot.storage import db
+from knowledge_base.choice_labels import learn_words
 from knowledge_base.loader import load_office, load_procedures
 from knowledge_base.resolver import Resolver
 from knowledge_base.schema import Office, Procedure
@@ -68,10 +71,29 @@ class Services:
     def handoff(self) -> HandoffService | None:
         return next((f.service for f in self.features if isinstance(f, handoff_feature.Handoff)), None)
 
+    def settle(self) -> None:
+        """Ready to serve, before the first message (the entry points call it once per process): the
+        records' search built now, not in the turn of the first question that names no procedure (seconds
+        of CPU); the start's garbage collected and the freed heap handed back to the system; what lives on
+        (the catalogue and its indexes, 200,000 objects) frozen out of the collector's sight, so that a
+        full collection no longer stalls the turns in progress for 0.1-0.2 s."""
+        self.resolver.content()
+        gc.collect()
+        gc.freeze()
+        _release_free_heap()
+
     async def aclose(self) -> None:
         if self.nlu is not None:
             await self.nlu.aclose()
         await self.engine.dispose()
+
+
+def _release_free_heap() -> None:
+    """glibc keeps the memory freed by the start (the indexes' build) for reuse; malloc_trim returns it
+    (about 10 MB). Elsewhere there is nothing to call."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def load_knowledge(settings: Settings) -> dict[str, Procedure]:
@@ -83,7 +105,9 @@ def load_knowledge(settings: Settings) -> dict[str, Procedure]:
         return curated
     from knowledge_base.importer import load_national, merge
 
-    return merge(curated, load_national(national_file))
+    national = load_national(national_file)
+    learn_words(p.name for p in national.values())
+    return merge(curated, national)
 
 
 def warn_unconfirmed(office: Office) -> None:

@@ -20,7 +20,7 @@ import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from knowledge_base.aliases import split_level
 from knowledge_base.resolver_actions import action_head_words
 from nlu.normalize import canonical_tones, normalize
 
-__all__ = ["LIMIT", "choice_labels"]
+__all__ = ["LIMIT", "choice_labels", "learn_words"]
 
 LIMIT = 40  # characters a button shows comfortably on a phone
 SLACK = 8  # a name this much too long is shown whole rather than cut before its last word
@@ -186,20 +186,40 @@ def _syllables_of(text: str) -> list[str]:
     return re.sub(r"[^\w\s]|_", " ", canonical_tones(text).casefold()).split()
 
 
-@functools.cache
+_learnt: frozenset[tuple[str, str]] | None = None  # the words of the catalogue the application loaded
+
+
+def learn_words(names: Iterable[str]) -> None:
+    """Learn which syllable pairs are words from the catalogue's names as it is loaded (the composition
+    root does, with the national names), instead of reading the national file again for the first list."""
+    global _learnt
+    _learnt = _word_pairs(names)
+
+
 def _words() -> frozenset[tuple[str, str]]:
+    return _learnt if _learnt is not None else _shipped_words()
+
+
+@functools.cache
+def _shipped_words() -> frozenset[tuple[str, str]]:
+    """The words of the shipped national file's names (for a caller that loaded no catalogue itself)."""
+    if not _NAMES.exists():
+        return frozenset()
+    with gzip.open(_NAMES, "rt", encoding="utf-8") as lines:
+        return _word_pairs(json.loads(line)["name"] for line in lines)
+
+
+def _word_pairs(names: Iterable[str]) -> frozenset[tuple[str, str]]:
     """Syllable pairs that the catalogue's names use as one word: together often, and the rarer of the
     two in that pair in a fair share of its uses ("y tế", "bảo hiểm", "chính sách"; not "thẻ bảo").
     A pair taken for a word wrongly only makes a label end a word earlier."""
     pairs: Counter[tuple[str, str]] = Counter()
     single: Counter[str] = Counter()
-    if _NAMES.exists():
-        with gzip.open(_NAMES, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                for chunk in re.split(r"[,;:()]", json.loads(line)["name"]):
-                    syllables = _syllables_of(chunk)
-                    single.update(syllables)
-                    pairs.update(itertools.pairwise(syllables))
+    for name in names:
+        for chunk in re.split(r"[,;:()]", name):
+            syllables = _syllables_of(chunk)
+            single.update(syllables)
+            pairs.update(itertools.pairwise(syllables))
     return frozenset(
         (a, b) for (a, b), n in pairs.items() if n >= WORD_USES and n >= WORD_SHARE * min(single[a], single[b])
     )

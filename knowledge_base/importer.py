@@ -36,6 +36,7 @@ from knowledge_base.record_tables import (
     parse_steps,
 )
 from knowledge_base.schema import Procedure
+from knowledge_base.shared_values import ValuePool
 
 __all__ = ["NATIONAL_PATH", "ImportResult", "build_entry", "import_records", "load_national", "merge"]
 
@@ -248,10 +249,18 @@ def _redated(entry: Procedure, day: dt.date) -> Procedure:
 
 
 def load_national(path: Path = NATIONAL_PATH) -> dict[str, Procedure]:
-    """The imported entries by code; one JSON validation per line keeps this well under a second."""
+    """The imported entries by code; one JSON validation per line keeps this well under a second.
+    Equal texts and field-name sets are shared as each entry is read (``shared_values``): the
+    copies are freed at once, before the next entry's take their place."""
+    pool = ValuePool()
+    out: dict[str, Procedure] = {}
     with gzip.open(path, "rb") as lines:
-        entries = (Procedure.model_validate_json(line) for line in lines if line.strip())
-        return {entry.code: entry for entry in entries}
+        for line in lines:
+            if line.strip():
+                entry = Procedure.model_validate_json(line)
+                pool.share(entry)
+                out[entry.code] = entry
+    return out
 
 
 def merge(curated: Mapping[str, Procedure], imported: Mapping[str, Procedure]) -> dict[str, Procedure]:

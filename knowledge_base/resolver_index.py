@@ -18,8 +18,10 @@ official name has said enough of it.
 from __future__ import annotations
 
 import collections
+import functools
 import heapq
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 
 from knowledge_base.resolver_phrases import (
@@ -56,17 +58,22 @@ class Index:
         """``tones``: index the content words with their tone marks (``keep_tones``), for toned messages."""
         procedures = list(procedures)
         self.tones = tones
-        self._norm: Callable[[str], str] = toned_or_folded if tones else normalize
+        # A name is read three times while indexing; the toned reading's cache lives as long as the build.
+        norm: Callable[[str], str] = functools.lru_cache(maxsize=None)(toned_or_folded) if tones else normalize
         texts = [(p.code, text) for p in procedures for text in phrase_texts(p)]
-        self.kept = name_pairs((text for _, text in texts), self._norm)
+        self.kept = name_pairs((text for _, text in texts), norm)
         heavy_in: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}  # distinct (code, tokens)
+        same_heavy: dict[frozenset[str], frozenset[str]] = {}  # most phrases have none: one empty set
         for code, text in texts:
-            tokens = phrase_tokens(text, self.kept, self._norm)
+            tokens = phrase_tokens(text, self.kept, norm)
             if tokens and any(t not in LIGHT_WORDS for t in tokens):
-                heavy_in[(code, tokens)] = heavy_in.get((code, tokens), frozenset()) | heavy_words(text)
-        for phrase_key, heavy in everyday_variants(procedures, heavy_in, self.kept, self._norm).items():
-            heavy_in.setdefault(phrase_key, heavy)
-        raw = list(heavy_in)
+                heavy = heavy_in.get((code, tokens), frozenset()) | heavy_words(text)
+                heavy_in[(code, tokens)] = same_heavy.setdefault(heavy, heavy)
+        for phrase_key, heavy in everyday_variants(procedures, heavy_in, self.kept, norm).items():
+            heavy_in.setdefault(phrase_key, same_heavy.setdefault(heavy, heavy))
+        # One string object per distinct word: a phrase's tokens, weights and pairs refer to it
+        # (without it, every phrase holds copies: 10 MB over the catalogue's two indexes).
+        raw = [(code, tuple(map(sys.intern, tokens))) for code, tokens in heavy_in]
         holders = collections.Counter(tokens for _, tokens in raw)
         # Document frequency: in how many procedures a word occurs.
         words_of: dict[str, set[str]] = {}
@@ -81,15 +88,21 @@ class Index:
         light = LIGHT_WORDS | TONED_LIGHT_WORDS if tones else LIGHT_WORDS
         self.idf = {w: v * (LIGHT_FACTOR if w in light else 1.0) for w, v in self.full_idf.items()}
         self.phrases: list[Phrase] = []
-        self.postings: dict[str, list[tuple[int, float]]] = {}
+        # Postings as parallel lists (phrase ids, weights) per word: fast to accumulate.
+        self._columns: dict[str, tuple[list[int], list[float]]] = {}
         self.known_bigrams: set[tuple[str, str]] = set()
+        # Equal weights and weighted pairs of different phrases are one object each: a pair such as
+        # ("giay", "chung") recurs with the same weight in hundreds of names.
+        same_weight: dict[float, float] = {}
+        same_pair: dict[tuple[str, str, float], tuple[str, str, float]] = {}
         for code, tokens in raw:
             pid = len(self.phrases)
             heavy = heavy_in[(code, tokens)]
             uni: dict[str, float] = {}
             for pos, t in enumerate(tokens):
                 if t not in uni:
-                    uni[t] = (self.full_idf[t] if t in heavy else self.idf[t]) * position_decay(pos)
+                    weight = (self.full_idf[t] if t in heavy else self.idf[t]) * position_decay(pos)
+                    uni[t] = same_weight.setdefault(weight, weight)
             bigrams: dict[tuple[str, str], float] = {}
             for pos in range(len(tokens) - 1):
                 a, b = tokens[pos], tokens[pos + 1]
@@ -97,12 +110,12 @@ class Index:
                     bigrams[(a, b)] = BIGRAM_SHARE * min(uni[a], uni[b])
                     self.known_bigrams.add((a, b))
             total = sum(uni.values()) + sum(bigrams.values())
-            pairs = tuple((a, b, weight) for (a, b), weight in bigrams.items())
+            pairs = tuple(same_pair.setdefault(abw, abw) for abw in ((a, b, w) for (a, b), w in bigrams.items()))
             self.phrases.append(Phrase(code, tokens, total, uni, pairs, heavy, holders[tokens] > 1))
             for t, weight in uni.items():
-                self.postings.setdefault(t, []).append((pid, weight))
-        # The same postings as parallel lists (phrase ids, weights): faster to accumulate.
-        self._columns = {w: ([pid for pid, _ in ps], [wt for _, wt in ps]) for w, ps in self.postings.items()}
+                pids, weights = self._columns.setdefault(t, ([], []))
+                pids.append(pid)
+                weights.append(weight)
         self._totals = [p.total for p in self.phrases]
         self._saturated = [
             p.total * min(1.0, (SATURATION + BEYOND_SATURATION * (len(p.weights) - SATURATION)) / len(p.weights))

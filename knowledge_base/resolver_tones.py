@@ -62,7 +62,6 @@ def keep_tones(raw: str, normalized: str | None = None) -> str | None:
     return " ".join(out)
 
 
-@functools.lru_cache(maxsize=16384)  # a name is read three times while indexing
 def toned_or_folded(text: str) -> str:
     normalized = normalize(text)
     return keep_tones(text, normalized) or normalized

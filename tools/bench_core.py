@@ -83,6 +83,7 @@ async def closed_loop(runner: TurnRunner, users: int, rounds: int) -> tuple[int,
 async def run(urls: list[str], token: str | None, nlu_pid: int | None, db_path: Path) -> dict[str, float]:
     settings = load_settings(database={"url": f"sqlite+aiosqlite:///{db_path}"})
     services = build_services(settings, urls, token)
+    services.settle()  # as the entry points leave the process before its first message (bot.app)
     try:
         await closed_loop(services.turns, 8, 1)  # warm-up: caches, connections
         latencies = await open_loop(services.turns, rate=20, seconds=20)

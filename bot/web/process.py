@@ -63,6 +63,7 @@ def _checked_app(
     from bot.web.asgi import create_app
 
     services = build_services(settings, urls, token, migrate=migrate)
+    services.settle()
     warn_unconfirmed(services.office)
     try:
         return create_app(build_runtime(services, "webhook")), services
