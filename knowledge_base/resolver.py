@@ -56,6 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from knowledge_base.resolver_abbreviations import spelled_out_names
 from knowledge_base.resolver_actions import (
     message_actions,
     message_situations,
@@ -82,6 +83,7 @@ from knowledge_base.resolver_query import Query
 from knowledge_base.resolver_tones import has_tone_marks, keep_tones
 from knowledge_base.schema import Procedure
 from knowledge_base.synonyms import Synonyms, load_synonyms
+from nlu.normalize import normalize
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
 
@@ -104,8 +106,9 @@ class Resolver:
     def __init__(self, procedures: Mapping[str, Procedure], synonyms: Synonyms | None = None) -> None:
         self._procedures = dict(procedures)
         self._synonyms = load_synonyms() if synonyms is None else synonyms
-        self._index = Index(self._procedures.values())
-        self._toned = Index(self._procedures.values(), tones=True)
+        indexed = _spelled_out(self._procedures)
+        self._index = Index(indexed)
+        self._toned = Index(indexed, tones=True)
         any_curated = any(p.curated for p in self._procedures.values())
         self._imported = {code for code, p in self._procedures.items() if any_curated and not p.curated}
         self._prior: dict[str, float] = {}
@@ -115,6 +118,7 @@ class Resolver:
                 prior *= MINISTRY_ONLY_PRIOR
             self._prior[code] = prior
         self._actions = {code: name_actions(p.name) for code, p in self._procedures.items()}
+        self._inner = {code: said_actions(normalize(p.name)) for code, p in self._procedures.items()}
         self._situations = {code: name_situations(p.name) for code, p in self._procedures.items()}
         self._content: ContentIndex | None = None  # built on first use or by warm(): seconds of CPU
 
@@ -210,7 +214,7 @@ class Resolver:
     def _decided(self, ranked: list[Scored], asked: Asked) -> Resolution:
         """Siblings ordered by the action asked (said, or implied) and the case described, then decided."""
         everything, said, cases = asked
-        ranked = by_situation(by_action(ranked, everything, self._actions, said), cases, self._situations)
+        ranked = by_situation(by_action(ranked, everything, self._actions, said, self._inner), cases, self._situations)
         return decide(ranked, self._imported, self._procedures)
 
     def _ranked(self, index: Index, query: Query) -> tuple[list[Scored], dict[str, list[int]]]:
@@ -268,6 +272,15 @@ class Resolver:
             scored.append(Scored(code, saturated[code] * scale, cover, share, cover * scale, own.get(code, 0.0)))
         scored.sort(key=order)
         return scored, good
+
+
+def _spelled_out(procedures: Mapping[str, Procedure]) -> list[Procedure]:
+    """The procedures as indexed: a name with abbreviations ("nghỉ DSPHSK") also known spelled out."""
+    spelled = spelled_out_names(procedures.values())
+    return [
+        p.model_copy(update={"aliases": [*p.aliases, spelled[code]]}) if code in spelled else p
+        for code, p in procedures.items()
+    ]
 
 
 def _either(written: Resolution, reread: Resolution) -> Resolution:
