@@ -54,6 +54,7 @@ named: the records' text is searched (``resolver_content``) and its matches are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from knowledge_base.resolver_abbreviations import spelled_out_names
@@ -74,6 +75,7 @@ from knowledge_base.resolver_decision import (
     Resolution,
     Scored,
     by_action,
+    by_channel,
     by_situation,
     decide,
     order,
@@ -87,8 +89,11 @@ from nlu.normalize import normalize
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
 
-# What a message asks done: every action (said or implied), the actions said in words, the cases described.
-Asked = tuple[frozenset[str], frozenset[str], frozenset[str]]
+# What a message asks done: every action (said or implied), the actions said in words, the cases described,
+# whether it asks to file online.
+Asked = tuple[frozenset[str], frozenset[str], frozenset[str], bool]
+_ONLINE_ONLY = "truc tuyen toan trinh"  # a name for the fully online channel (normalised)
+_ONLINE_ASKED = re.compile(r"(?<!\S)(?:truc tuyen|online|toan trinh|qua mang|dich vu cong)(?!\S)")
 
 # Score shaping.
 EXPLAIN_SHARE = 0.7  # share of the score given by how much of the message a procedure explains
@@ -118,6 +123,7 @@ class Resolver:
                 prior *= MINISTRY_ONLY_PRIOR
             self._prior[code] = prior
         self._actions = {code: name_actions(p.name) for code, p in self._procedures.items()}
+        self._online_only = {code for code, p in self._procedures.items() if _ONLINE_ONLY in normalize(p.name)}
         self._inner = {code: said_actions(normalize(p.name)) for code, p in self._procedures.items()}
         self._situations = {code: name_situations(p.name) for code, p in self._procedures.items()}
         self._content: ContentIndex | None = None  # built on first use or by warm(): seconds of CPU
@@ -175,7 +181,8 @@ class Resolver:
     def _resolve_names(
         self, text: str, mention: str | None, original: str | None, marked: str | None
     ) -> Resolution:
-        actions = (message_actions(text, original), said_actions(text), message_situations(text))
+        online = _ONLINE_ASKED.search(text) is not None
+        actions = (message_actions(text, original), said_actions(text), message_situations(text), online)
         if marked is None:
             return self._resolve(self._index, text, mention, actions)
         toned = self._resolve(self._toned, marked, _aligned(mention, text, marked), actions)
@@ -213,8 +220,9 @@ class Resolver:
 
     def _decided(self, ranked: list[Scored], asked: Asked) -> Resolution:
         """Siblings ordered by the action asked (said, or implied) and the case described, then decided."""
-        everything, said, cases = asked
-        ranked = by_situation(by_action(ranked, everything, self._actions, said, self._inner), cases, self._situations)
+        everything, said, cases, online = asked
+        ranked = by_action(ranked, everything, self._actions, said, self._inner)
+        ranked = by_channel(by_situation(ranked, cases, self._situations), online, self._online_only)
         return decide(ranked, self._imported, self._procedures)
 
     def _ranked(self, index: Index, query: Query) -> tuple[list[Scored], dict[str, list[int]]]:
