@@ -150,11 +150,15 @@ class Resolver:
         named = self._resolve_names(text, mention, original, marked)
         said = self._synonyms.rewrite(text, marked)
         if said is not None:  # the citizen's words read as the records' terms: "chia đất" is "tách thửa"
-            text = said[0]
             # The whole message: the NLU's mention may have left out the words just reread ("giấy chứng
             # minh tôi đang độc thân" beside "kết hôn với người Hàn Quốc").
-            reread = self._resolve_names(text, None, original, said[1])
+            reread = self._resolve_names(said[0], None, original, said[1])
+            if mention and named.kind == "confident" and reread.kind == "none":
+                # Nothing to check the mention's answer against: the NLU may have tagged the wrong words,
+                # so the whole message as written must name the same procedure, or it is a choice.
+                named = _either(self._resolve_names(text, None, original, marked), named)
             named = _either(named, reread)
+            text = said[0]
         if named.kind == "confident" or (mention and named.kind == "none"):  # then the whole message is read
             return named
         found = self.content().search(text)

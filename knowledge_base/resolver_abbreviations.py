@@ -24,11 +24,11 @@ __all__ = ["abbreviation_table", "spelled_out_names"]
 MIN_LETTERS = 3  # shorter capitals ("TW", "AB") spell too many chance runs
 MAX_LETTERS = 8
 MIN_FOUND = 2  # a run found once elsewhere may be chance; once in the record itself is enough
-_ABBREVIATION_RE = re.compile(r"(?<!\w)[A-ZĐ]{%d,%d}(?!\w)" % (MIN_LETTERS, MAX_LETTERS))
+_ABBREVIATION_RE = re.compile(rf"(?<!\w)[A-ZĐ]{{{MIN_LETTERS},{MAX_LETTERS}}}(?!\w)")
 _ROMAN_RE = re.compile(r"^[IVXLC]+$")
 _CLAUSE_RE = re.compile(r"[^\w\s]|\d|_")  # runs never cross punctuation or numbers
 _FUNCTION_WORDS = frozenset(
-    "của và về các cho là có với theo tại được đã những này đó từ trong ở hoặc bản".split()
+    "của và về các cho là có với theo tại được đã những này đó từ trong ở hoặc bản".split()  # noqa: SIM905
 )
 
 
