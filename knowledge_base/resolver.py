@@ -124,7 +124,6 @@ class Resolver:
             self._prior[code] = prior
         self._actions = {code: name_actions(p.name) for code, p in self._procedures.items()}
         self._online_only = {code for code, p in self._procedures.items() if _ONLINE_ONLY in normalize(p.name)}
-        self._inner = {code: said_actions(normalize(p.name)) for code, p in self._procedures.items()}
         self._situations = {code: name_situations(p.name) for code, p in self._procedures.items()}
         self._content: ContentIndex | None = None  # built on first use or by warm(): seconds of CPU
 
@@ -225,7 +224,7 @@ class Resolver:
     def _decided(self, ranked: list[Scored], asked: Asked) -> Resolution:
         """Siblings ordered by the action asked (said, or implied) and the case described, then decided."""
         everything, said, cases, online = asked
-        ranked = by_action(ranked, everything, self._actions, said, self._inner)
+        ranked = by_action(ranked, everything, self._actions, said)
         ranked = by_channel(by_situation(ranked, cases, self._situations), online, self._online_only)
         return decide(ranked, self._imported, self._procedures)
 

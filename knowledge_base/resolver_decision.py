@@ -72,22 +72,17 @@ def by_action(
     actions: frozenset[str],
     actions_of: Mapping[str, frozenset[str]],
     said: frozenset[str] = frozenset(),
-    inner_of: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Scored]:
     """Siblings told apart by what the message asks done (``resolver_actions``): when a
     procedure in the running is named by an action the message asks for, those named by
     other actions only are demoted, after every close one that is not. Actions ``said`` in words
-    decide alone when one in the running is named by them (a situation only hints); then a name with
-    no action head steps back too, unless its words (``inner_of``: the actions said anywhere in it) have it."""
+    decide alone when one in the running is named by them (a situation only hints)."""
     if not actions or len(ranked) < 2:
         return ranked
     floor = ranked[0].score - ASK_WINDOW
     head = ranked[: 2 * MAX_CANDIDATES]  # the rest cannot come near the best: left as it is
-    unnamed = False  # whether names without an action head step back too
     if said and any(actions_of[s.code] & said for s in head if s.score >= ranked[0].score - SAID_WINDOW):
-        # An action said in words, naming a sibling in the running: a name that starts with no action
-        # ("Giải quyết ...", a noun) is not that sibling either.
-        actions, floor, unnamed = said, ranked[0].score - SAID_WINDOW, inner_of is not None
+        actions, floor = said, ranked[0].score - SAID_WINDOW
     elif said and actions_of[ranked[0].code] and not actions_of[ranked[0].code] & said:
         # The message says an action none in the running is named by ("gia hạn" where only "Cấp"
         # comes near): the winner is not what was asked, so it is offered, never answered.
@@ -96,8 +91,7 @@ def by_action(
         return ranked
     out = [
         Scored(s.code, s.score * ACTION_PENALTY, s.cover, s.share, s.exact * ACTION_PENALTY, s.own, True)
-        if (actions_of[s.code] or (unnamed and inner_of and not inner_of[s.code] & actions))
-        and not actions_of[s.code] & actions
+        if actions_of[s.code] and not actions_of[s.code] & actions
         else s
         for s in head
     ]
