@@ -54,8 +54,10 @@ named: the records' text is searched (``resolver_content``) and its matches are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
+from knowledge_base.resolver_abbreviations import spelled_out_names
 from knowledge_base.resolver_actions import (
     message_actions,
     message_situations,
@@ -73,6 +75,7 @@ from knowledge_base.resolver_decision import (
     Resolution,
     Scored,
     by_action,
+    by_channel,
     by_situation,
     decide,
     order,
@@ -82,11 +85,15 @@ from knowledge_base.resolver_query import Query
 from knowledge_base.resolver_tones import has_tone_marks, keep_tones
 from knowledge_base.schema import Procedure
 from knowledge_base.synonyms import Synonyms, load_synonyms
+from nlu.normalize import normalize
 
 __all__ = ["AMBIGUOUS", "CONFIDENT", "MARGIN", "Candidate", "Resolution", "Resolver"]
 
-# What a message asks done: every action (said or implied), the actions said in words, the cases described.
-Asked = tuple[frozenset[str], frozenset[str], frozenset[str]]
+# What a message asks done: every action (said or implied), the actions said in words, the cases described,
+# whether it asks to file online.
+Asked = tuple[frozenset[str], frozenset[str], frozenset[str], bool]
+_ONLINE_ONLY = "truc tuyen toan trinh"  # a name for the fully online channel (normalised)
+_ONLINE_ASKED = re.compile(r"(?<!\S)(?:truc tuyen|online|toan trinh|qua mang|dich vu cong)(?!\S)")
 
 # Score shaping.
 EXPLAIN_SHARE = 0.7  # share of the score given by how much of the message a procedure explains
@@ -104,8 +111,9 @@ class Resolver:
     def __init__(self, procedures: Mapping[str, Procedure], synonyms: Synonyms | None = None) -> None:
         self._procedures = dict(procedures)
         self._synonyms = load_synonyms() if synonyms is None else synonyms
-        self._index = Index(self._procedures.values())
-        self._toned = Index(self._procedures.values(), tones=True)
+        indexed = _spelled_out(self._procedures)
+        self._index = Index(indexed)
+        self._toned = Index(indexed, tones=True)
         any_curated = any(p.curated for p in self._procedures.values())
         self._imported = {code for code, p in self._procedures.items() if any_curated and not p.curated}
         self._prior: dict[str, float] = {}
@@ -115,6 +123,7 @@ class Resolver:
                 prior *= MINISTRY_ONLY_PRIOR
             self._prior[code] = prior
         self._actions = {code: name_actions(p.name) for code, p in self._procedures.items()}
+        self._online_only = {code for code, p in self._procedures.items() if _ONLINE_ONLY in normalize(p.name)}
         self._situations = {code: name_situations(p.name) for code, p in self._procedures.items()}
         self._content: ContentIndex | None = None  # built on first use or by warm(): seconds of CPU
 
@@ -140,11 +149,15 @@ class Resolver:
         named = self._resolve_names(text, mention, original, marked)
         said = self._synonyms.rewrite(text, marked)
         if said is not None:  # the citizen's words read as the records' terms: "chia đất" is "tách thửa"
-            text = said[0]
             # The whole message: the NLU's mention may have left out the words just reread ("giấy chứng
             # minh tôi đang độc thân" beside "kết hôn với người Hàn Quốc").
-            reread = self._resolve_names(text, None, original, said[1])
+            reread = self._resolve_names(said[0], None, original, said[1])
+            if mention and named.kind == "confident" and reread.kind == "none":
+                # Nothing to check the mention's answer against: the NLU may have tagged the wrong words,
+                # so the whole message as written must name the same procedure, or it is a choice.
+                named = _either(self._resolve_names(text, None, original, marked), named)
             named = _either(named, reread)
+            text = said[0]
         if named.kind == "confident" or (mention and named.kind == "none"):  # then the whole message is read
             return named
         found = self.content().search(text)
@@ -171,7 +184,8 @@ class Resolver:
     def _resolve_names(
         self, text: str, mention: str | None, original: str | None, marked: str | None
     ) -> Resolution:
-        actions = (message_actions(text, original), said_actions(text), message_situations(text))
+        online = _ONLINE_ASKED.search(text) is not None
+        actions = (message_actions(text, original), said_actions(text), message_situations(text), online)
         if marked is None:
             return self._resolve(self._index, text, mention, actions)
         toned = self._resolve(self._toned, marked, _aligned(mention, text, marked), actions)
@@ -209,8 +223,9 @@ class Resolver:
 
     def _decided(self, ranked: list[Scored], asked: Asked) -> Resolution:
         """Siblings ordered by the action asked (said, or implied) and the case described, then decided."""
-        everything, said, cases = asked
-        ranked = by_situation(by_action(ranked, everything, self._actions, said), cases, self._situations)
+        everything, said, cases, online = asked
+        ranked = by_action(ranked, everything, self._actions, said)
+        ranked = by_channel(by_situation(ranked, cases, self._situations), online, self._online_only)
         return decide(ranked, self._imported, self._procedures)
 
     def _ranked(self, index: Index, query: Query) -> tuple[list[Scored], dict[str, list[int]]]:
@@ -268,6 +283,15 @@ class Resolver:
             scored.append(Scored(code, saturated[code] * scale, cover, share, cover * scale, own.get(code, 0.0)))
         scored.sort(key=order)
         return scored, good
+
+
+def _spelled_out(procedures: Mapping[str, Procedure]) -> list[Procedure]:
+    """The procedures as indexed: a name with abbreviations ("nghỉ DSPHSK") also known spelled out."""
+    spelled = spelled_out_names(procedures.values())
+    return [
+        p.model_copy(update={"aliases": [*p.aliases, spelled[code]]}) if code in spelled else p
+        for code, p in procedures.items()
+    ]
 
 
 def _either(written: Resolution, reread: Resolution) -> Resolution:

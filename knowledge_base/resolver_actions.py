@@ -36,7 +36,7 @@ _NAME_ACTIONS: dict[str, str] = {
     "dieu chinh": "dieu_chinh", "thay doi noi dung": "thay_doi", "thay doi": "thay_doi",
     "dang ky thay doi": "thay_doi", "sua doi bo sung": "sua_doi", "sua doi": "sua_doi",
     "dang ky lai": "dang_ky_lai", "dang ky bien dong": "bien_dong", "dang ky": "dang_ky", "thu hoi": "thu_hoi",
-    "cham dut": "cham_dut",
+    "cham dut": "cham_dut", "cong nhan lai": "cong_nhan_lai", "cong nhan": "cong_nhan",
     "tam ngung": "tam_ngung", "tam dung": "tam_ngung", "doi": "cap_doi", "dinh chinh": "dinh_chinh",
 }  # fmt: skip
 _NAME_RE = re.compile(
@@ -66,6 +66,7 @@ _SAID: dict[str, frozenset[str]] = {
     "cap nhat": frozenset({"bien_dong", "dieu_chinh", "thay_doi"}),  # a change written into a paper
     "thu hoi": frozenset({"thu_hoi"}),
     "cham dut": frozenset({"cham_dut"}),
+    "cong nhan": frozenset({"cong_nhan"}),
     "tam ngung": frozenset({"tam_ngung"}),
     "tam dung": frozenset({"tam_ngung"}),
     "tam nghi": frozenset({"tam_ngung"}),

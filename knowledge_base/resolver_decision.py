@@ -123,6 +123,25 @@ def by_situation(
     return sorted(out, key=order) + ranked[len(head) :]
 
 
+def by_channel(ranked: list[Scored], online: bool, online_only: Collection[str]) -> list[Scored]:
+    """Twins that differ by channel: a procedure filed only online ("... trực tuyến toàn trình") beside a
+    close one for any channel steps back unless the message asks to file online, and the other way round."""
+    if len(ranked) < 2:
+        return ranked
+    head = ranked[:MAX_CANDIDATES]
+    close = [s for s in head if s.score >= ranked[0].score - ASK_WINDOW and not s.demoted]
+    only = {s.code for s in close if s.code in online_only}
+    if not only or len(only) == len(close):
+        return ranked
+    out = [
+        replace(s, score=s.score * SITUATION_PENALTY, exact=s.exact * SITUATION_PENALTY)
+        if s in close and (s.code in only) != online
+        else s
+        for s in head
+    ]
+    return sorted(out, key=order) + ranked[len(head) :]
+
+
 def decide(ranked: list[Scored], imported: Collection[str], procedures: Mapping[str, Procedure]) -> Resolution:
     """Confident, ambiguous (the close ones offered) or none (near misses listed), from the ranking."""
     if not ranked:

@@ -21,6 +21,14 @@ DECAY_START = 8  # words of a name after this position weigh less (qualifiers of
 DECAY_RATE = 0.85
 DECAY_FLOOR = 0.3
 _PAREN_RE = re.compile(r"\([^()]*\)")
+# A channel qualifier closing a name ("... bằng dịch vụ công một phần hoặc trực tiếp thực hiện tại cấp
+# tỉnh"): nobody says it, and its weight buries the words that name the procedure ("Đăng ký, cấp biển số
+# xe lần đầu"). A name for the fully online channel keeps it ("trực tuyến toàn trình" tells that one apart).
+_CHANNEL_TAIL_RE = re.compile(
+    r"\s*(?:thực hiện )?bằng dịch vụ công(?: trực tuyến)?(?: một phần)?(?: hoặc trực tiếp)?"
+    r"(?: thực hiện)?(?: tại cấp .*)?$(?<!toàn trình)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -79,11 +87,14 @@ def everyday_variants(
 
 
 def phrase_texts(p: Procedure) -> list[str]:
-    """Name, name without parenthesised qualifiers, and aliases."""
+    """Name, name without parenthesised qualifiers (and without a closing channel qualifier), and aliases."""
     texts = [p.name]
     bare = _PAREN_RE.sub(" ", p.name)
     if bare != p.name:
         texts.append(bare)
+    bare_channel = _CHANNEL_TAIL_RE.sub("", bare).strip()
+    if bare_channel != bare.strip():
+        texts.append(bare_channel)
     texts.extend(p.aliases)
     return texts
 
