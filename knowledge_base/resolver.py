@@ -125,7 +125,7 @@ class Resolver:
         self._actions = {code: name_actions(p.name) for code, p in self._procedures.items()}
         self._online_only = {code for code, p in self._procedures.items() if _ONLINE_ONLY in normalize(p.name)}
         self._situations = {code: name_situations(p.name) for code, p in self._procedures.items()}
-        self._content: ContentIndex | None = None  # built on first use or by warm(): seconds of CPU
+        self._content: ContentIndex | None = None  # built on first use or at start (Services.settle): seconds of CPU
 
     def resolve(self, text: str, mention: str | None = None, original: str | None = None) -> Resolution:
         """Resolve a normalised message, using the NLU's normalised mention when given.
