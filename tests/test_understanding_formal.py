@@ -1,7 +1,8 @@
 """Formal questions understood as asked, with the real NLU server: authority and "where to go" questions
 as ask_where, "trình tự thực hiện" as ask_steps, "có được ... không" as conditions, and legal-advice
 questions (definitions, how an amount is computed) not sent to a procedure intent. A letter of several
-sentences is read by its question, not by the situation told before it."""
+sentences is read by its question, not by the situation told before it, and a long official name by the
+words around it."""
 
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ from bot.core.understanding import question_sentence
             "out_of_scope",
         ),
         ("thi bằng lái xe máy hết bao nhiêu tiền vậy ad", "ask_fee"),
+        # A long official name's own words ("cơ chế", "trao đổi") do not make it a question about the steps.
+        (
+            "cấp tín chỉ các-bon theo cơ chế trao đổi bù trừ tín chỉ các-bon trong nước mất bao lâu",
+            "ask_processing_time",
+        ),
     ],
 )
 async def test_formal_question_intent(services: Services, text: str, intent: str) -> None:

@@ -74,6 +74,9 @@ class _Reading:
     runner_up: float
 
 
+# A procedure mention of this many words or more is set aside for a second reading of the message.
+_LONG_NAME = 5
+_SET_ASIDE = "thu tuc nay"
 # Sentence ends in the raw text (normalize() drops the punctuation).
 _SENTENCE_END = re.compile(r"(?<=[.?!…;:])\s+|\n+")
 # Folded words that make a sentence a question when it has no question mark.
@@ -111,16 +114,8 @@ class Understander:
         normalized = normalize(text)
         codes = tuple(find_codes(text))
         reading = await self._classify(normalized)
-        asked = question_sentence(text)
-        if reading.nlu_used and asked is not None and asked != normalized:
-            # A letter puts its situation first and its question after: the question read alone is not
-            # swayed by the situation's words. The more confident reading wins; the resolver reads all.
-            question = await self._classify(asked)
-            if question.nlu_used and question.confidence > reading.confidence:
-                reading = _Reading(
-                    question.intent, question.confidence, reading.mention or question.mention, True,
-                    question.runner_up,
-                )
+        if reading.nlu_used:
+            reading = await self._closer_reading(text, normalized, reading)
         intent, confidence, mention = reading.intent, reading.confidence, reading.mention
         if codes and intent not in {"give_feedback", "rate_service"}:
             # A complete receipt code is the strongest signal there is.
@@ -139,6 +134,29 @@ class Understander:
             text, normalized, intent, confidence, reading.nlu_used, mention, codes, resolution, sure,
             reading.runner_up,
         )
+
+    async def _closer_reading(self, text: str, normalized: str, whole: _Reading) -> _Reading:
+        """The whole message's reading, or a more confident one of the words that ask.
+
+        A letter puts its situation first and its question after, and a long official name carries
+        words of its own ("... theo cơ chế trao đổi ... mất bao lâu"): the question sentence alone and
+        the message with the name set aside are read too, and the most confident reading wins. The
+        procedure mention (and so the resolver) still comes from the whole message.
+        """
+        views = []
+        asked = question_sentence(text)
+        if asked is not None and asked != normalized:
+            views.append(asked)
+        if whole.mention is not None and len(whole.mention.split()) >= _LONG_NAME:
+            views.append(normalized.replace(whole.mention, _SET_ASIDE, 1))
+        best = whole
+        for view in views:
+            reading = await self._classify(view)
+            if reading.nlu_used and reading.confidence > best.confidence:
+                best = reading
+        if best is whole:
+            return whole
+        return _Reading(best.intent, best.confidence, whole.mention or best.mention, True, best.runner_up)
 
     async def _classify(self, normalized: str) -> _Reading:
         if self._nlu is not None and normalized:
