@@ -16,6 +16,8 @@ from nlu.normalize import canonical_tones, fold, normalize
         ("Đổi GPLX hết hạn", "doi giay phep lai xe het han"),
         ("lam cccd ko dc a", "lam can cuoc khong duoc a"),
         ("le phi bn z ad", "le phi bao nhieu vay ad"),
+        ("phí bnhiu, tg bao lâu, cần gto j", "phi bao nhieu thoi gian bao lau can giay to gi"),
+        ("thtuc nay dkien ntn, lam onl dc ko", "thu tuc nay dieu kien nhu the nao lam online duoc khong"),
         ("alooooo", "alo"),
     ],
 )
