@@ -143,6 +143,8 @@ class Understander:
         the message with the name set aside are read too, and the most confident reading wins. The
         procedure mention (and so the resolver) still comes from the whole message.
         """
+        if whole.confidence >= 1.0:  # no other reading can be more confident: spare the NLU its calls
+            return whole
         views = []
         asked = question_sentence(text)
         if asked is not None and asked != normalized:
