@@ -77,7 +77,7 @@ def _case(c: ChannelTerms) -> str:
     clauses = [_NUMBERED.sub("", x.strip(" +*-")) for x in _CLAUSE.split(c.description or "") if x.strip(" +*-")]
     number = re.compile(rf"(?<!\d)0*{c.time_days:g}(?!\d)") if c.time_days is not None else None
     case = next((x for x in clauses if number and number.search(x)), clauses[0] if clauses else "")
-    return case if len(case) <= CASE_LIMIT else case[: CASE_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return terms.shortened(case, CASE_LIMIT)
 
 
 def _bullets(items: list[str], limit: int = MAX_LIST) -> str:
@@ -134,7 +134,7 @@ def _step_saying(p: Procedure, pattern: re.Pattern[str]) -> str | None:
     if step is None:
         return None
     step = step.strip(" +-*;.")
-    return step if len(step) <= STEP_LIMIT else step[: STEP_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return terms.shortened(step, STEP_LIMIT)
 
 
 def where(p: Procedure, day: dt.date | None = None) -> str:

@@ -96,12 +96,17 @@ def fee_phrase(c: ChannelTerms, day: dt.date) -> str | None:
     return line
 
 
+def shortened(text: str, limit: int) -> str:
+    """text cut at a word end to fit limit characters, with "…" when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _with_note(line: str, note: str | None) -> str:
     """line with the portal's note: a unit ("/giao dịch") joined to the amount, a note an unclear fee
     points to on the same line, any other note in brackets below."""
     if not note:
         return line.removesuffix(f"; trang thủ tục {SEE_NOTE}")
-    note = note if len(note) <= NOTE_LIMIT else note[: NOTE_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    note = shortened(note, NOTE_LIMIT)
     if note.startswith("/") and len(note) <= 30 and line.endswith(" đồng"):
         return line + note
     if line.endswith(SEE_NOTE):
