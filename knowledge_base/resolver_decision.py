@@ -111,16 +111,7 @@ def by_situation(
         return ranked
     head = ranked[:MAX_CANDIDATES]
     close = [s for s in head if s.score >= ranked[0].score - MARGIN and not s.demoted and situations_of[s.code]]
-    fits = {s.code for s in close if situations_of[s.code] & situations}
-    if not fits or len(fits) == len(close):
-        return ranked
-    out = [
-        replace(s, score=s.score * SITUATION_PENALTY, exact=s.exact * SITUATION_PENALTY)
-        if s in close and s.code not in fits
-        else s
-        for s in head
-    ]
-    return sorted(out, key=order) + ranked[len(head) :]
+    return _step_back(ranked, close, {s.code for s in close if situations_of[s.code] & situations})
 
 
 def by_channel(ranked: list[Scored], online: bool, online_only: Collection[str]) -> list[Scored]:
@@ -128,14 +119,18 @@ def by_channel(ranked: list[Scored], online: bool, online_only: Collection[str])
     close one for any channel steps back unless the message asks to file online, and the other way round."""
     if len(ranked) < 2:
         return ranked
-    head = ranked[:MAX_CANDIDATES]
-    close = [s for s in head if s.score >= ranked[0].score - ASK_WINDOW and not s.demoted]
-    only = {s.code for s in close if s.code in online_only}
-    if not only or len(only) == len(close):
+    close = [s for s in ranked[:MAX_CANDIDATES] if s.score >= ranked[0].score - ASK_WINDOW and not s.demoted]
+    return _step_back(ranked, close, {s.code for s in close if (s.code in online_only) == online})
+
+
+def _step_back(ranked: list[Scored], close: list[Scored], fit: set[str]) -> list[Scored]:
+    """The close candidates that do not fit what the message says step back, when some fit and some do not."""
+    if not fit or len(fit) == len(close):
         return ranked
+    head = ranked[:MAX_CANDIDATES]
     out = [
         replace(s, score=s.score * SITUATION_PENALTY, exact=s.exact * SITUATION_PENALTY)
-        if s in close and (s.code in only) != online
+        if s in close and s.code not in fit
         else s
         for s in head
     ]
